@@ -1,0 +1,317 @@
+"""``check``: every row that breaks a declared constraint, found by set-based SQL inside the engine.
+
+One query per constraint, each returning at most ``sample`` rows: the first violating keys with, through
+window aggregates over the grouped result, the total number of violating rows. Nothing proportional to
+the table size ever reaches Python.
+
+What is queried and what is trusted (docs/check.md):
+
+- FOREIGN KEY: always queried (engines let orphans in: SQLite with foreign_keys off, PostgreSQL NOT
+  VALID keys and disabled triggers, MySQL with FOREIGN_KEY_CHECKS=0, DuckDB files written elsewhere).
+  MATCH SIMPLE skips rows with any NULL key column; MATCH FULL also reports partly-NULL keys.
+- CHECK: queried as ``NOT (expression)`` so that a NULL result passes, as in SQL.
+- NOT NULL: queried, one scan per table for all its NOT NULL columns together.
+- PRIMARY KEY / UNIQUE: every engine here backs them with a unique index, so duplicates cannot exist and
+  they are counted as checked without a scan; the exceptions are queried: NULLs in a SQLite PRIMARY KEY
+  that is not a rowid alias, and keys declared only in a relations file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from refint.errors import BadInput
+from refint.model import ForeignKey, Match, Schema, Table
+
+if TYPE_CHECKING:
+    from refint.database import Database
+    from refint.engines.base import Engine
+
+KINDS = ("foreign_key", "primary_key", "unique", "not_null", "check")
+
+
+def jsonable(value: Any) -> Any:
+    """Values as JSON can carry them: numbers and strings as they are, the rest as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _fmt(value: Any) -> str:
+    return "NULL" if value is None else str(jsonable(value))
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str
+    constraint: str | None
+    schema: str | None
+    table: str
+    columns: tuple[str, ...]
+    count: int
+    sample: tuple[dict[str, Any], ...]
+    message: str
+    referred_schema: str | None = None
+    referred_table: str | None = None
+    referred_columns: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "constraint": self.constraint,
+            "schema": self.schema,
+            "table": self.table,
+            "columns": list(self.columns),
+        }
+        if self.referred_table is not None:
+            out["referred_schema"] = self.referred_schema
+            out["referred_table"] = self.referred_table
+            out["referred_columns"] = list(self.referred_columns or ())
+        out["count"] = self.count
+        out["sample"] = [dict(s) for s in self.sample]
+        out["message"] = self.message
+        return out
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    checked: dict[str, int]
+    violations: tuple[Violation, ...] = ()
+    engine: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": dict(self.checked),
+            "violations": [v.to_dict() for v in self.violations],
+        }
+
+
+@dataclass
+class _Job:
+    kind: str
+    table: Table
+    label: str
+    run: Callable[[], list[Violation]]
+    constraint: str | None = None
+
+
+@dataclass
+class Checker:
+    """Builds one query per constraint for ``engine`` and turns the rows into violations."""
+
+    engine: Engine
+    schema: Schema
+    sample: int = 5
+    jobs: list[_Job] = field(default_factory=list)
+
+    # -- SQL pieces --------------------------------------------------------------------------------
+    def q(self, ident: str) -> str:
+        return self.engine.quote(ident)
+
+    def source(self, table: Table) -> str:
+        return self.engine.from_table(table)
+
+    def row_key(self, table: Table) -> tuple[str, ...]:
+        """Columns that identify a row in samples: the primary key, a unique key, or every column."""
+        if table.primary_key:
+            return table.primary_key.columns
+        for u in table.unique:
+            if all(not table.column(c).nullable for c in u.columns if c in table.column_names()):
+                return u.columns
+        return table.column_names()
+
+    def _fetch(self, sql: str, ncols: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """Run a grouped violation query; returns (violating rows, first ``sample`` key tuples)."""
+        rows = self.engine.exec(sql, {"sample": max(self.sample, 1)}).fetchall()
+        if not rows:
+            return 0, []
+        total = int(rows[0][ncols + 1])
+        keys = [tuple(r[:ncols]) for r in rows][: self.sample]
+        return total, keys
+
+    # -- foreign keys ------------------------------------------------------------------------------
+    def foreign_key(self, table: Table, fk: ForeignKey) -> list[Violation]:
+        parent = self.schema.get(fk.referred)
+        parent_src = self.source(parent) if parent else self.engine.table_ref(*fk.referred)
+        c_cols = [f"c.{self.q(c)}" for c in fk.columns]
+        p_cols = [f"p.{self.q(c)}" for c in fk.referred_columns]
+        on = " AND ".join(f"{p} = {c}" for p, c in zip(p_cols, c_cols))
+        not_null = " AND ".join(f"{c} IS NOT NULL" for c in c_cols)
+        select = ", ".join(c_cols)
+        sql = self.engine.orphan_sql(
+            select=select, child=self.source(table), parent=parent_src, on=on, not_null=not_null,
+            probe=p_cols[0], group=select,
+        )
+        out = []
+        total, keys = self._fetch(sql, len(c_cols))
+        target = fk.referred_table
+        if total:
+            key = keys[0]
+            out.append(self._fk_violation(
+                table, fk, total, keys,
+                f"Key ({', '.join(fk.columns)})=({', '.join(_fmt(v) for v in key)}) "
+                f"is not present in table \"{target}\"."))
+        if fk.match is Match.FULL and len(fk.columns) > 1:
+            some_null = " OR ".join(f"{c} IS NULL" for c in c_cols)
+            some_set = " OR ".join(f"{c} IS NOT NULL" for c in c_cols)
+            sql = (f"SELECT {select}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
+                   f"WHERE ({some_null}) AND ({some_set}) GROUP BY {select} ORDER BY {select} LIMIT :sample")
+            total, keys = self._fetch(sql, len(c_cols))
+            if total:
+                out.append(self._fk_violation(
+                    table, fk, total, keys, "MATCH FULL does not allow mixing of null and nonnull key values."))
+        return out
+
+    def _fk_violation(self, table: Table, fk: ForeignKey, total: int, keys: list[tuple[Any, ...]],
+                      message: str) -> Violation:
+        return Violation(
+            kind="foreign_key", constraint=fk.name, schema=table.schema, table=table.name, columns=fk.columns,
+            count=total, sample=tuple(dict(zip(fk.columns, map(jsonable, k))) for k in keys), message=message,
+            referred_schema=fk.referred_schema, referred_table=fk.referred_table,
+            referred_columns=fk.referred_columns,
+        )
+
+    # -- other kinds ---------------------------------------------------------------------------------
+    def check_constraint(self, table: Table, name: str | None, expression: str) -> list[Violation]:
+        key = self.row_key(table)
+        cols = ", ".join(self.q(c) for c in key)
+        sql = (f"SELECT {cols}, 1 AS n, count(*) OVER () AS total FROM {self.source(table)} "
+               f"WHERE NOT ({expression}) LIMIT :sample")
+        total, keys = self._fetch(sql, len(key))
+        if not total:
+            return []
+        label = f'"{name}"' if name else f"({expression})"
+        return [Violation(
+            kind="check", constraint=name, schema=table.schema, table=table.name, columns=key, count=total,
+            sample=tuple(dict(zip(key, map(jsonable, k))) for k in keys),
+            message=f"check constraint {label} of relation \"{table.name}\" is violated by some row")]
+
+    def not_null(self, table: Table, columns: Sequence[str]) -> list[Violation]:
+        sums = ", ".join(f"sum(CASE WHEN {self.q(c)} IS NULL THEN 1 ELSE 0 END)" for c in columns)
+        row = self.engine.exec(f"SELECT {sums} FROM {self.source(table)}").fetchone()
+        out = []
+        key = self.row_key(table)
+        for col, n in zip(columns, row or ()):
+            if not n:
+                continue
+            cols = ", ".join(self.q(c) for c in key)
+            rows = self.engine.exec(
+                f"SELECT {cols} FROM {self.source(table)} WHERE {self.q(col)} IS NULL LIMIT :sample",
+                {"sample": max(self.sample, 1)}).fetchall()[: self.sample]
+            out.append(Violation(
+                kind="not_null", constraint=f"{table.name}_{col}_not_null", schema=table.schema, table=table.name,
+                columns=(col,), count=int(n), sample=tuple(dict(zip(key, map(jsonable, r))) for r in rows),
+                message=f"column \"{col}\" of relation \"{table.name}\" contains null values"))
+        return out
+
+    def duplicates(self, table: Table, kind: str, name: str | None, columns: Sequence[str],
+                   nulls_distinct: bool = True) -> list[Violation]:
+        cols = ", ".join(self.q(c) for c in columns)
+        where = " AND ".join(f"{self.q(c)} IS NOT NULL" for c in columns) if nulls_distinct else "1 = 1"
+        sql = (f"SELECT {cols}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} "
+               f"WHERE {where} GROUP BY {cols} HAVING count(*) > 1 ORDER BY {cols} LIMIT :sample")
+        total, keys = self._fetch(sql, len(columns))
+        if not total:
+            return []
+        return [Violation(
+            kind=kind, constraint=name, schema=table.schema, table=table.name, columns=tuple(columns), count=total,
+            sample=tuple(dict(zip(columns, map(jsonable, k))) for k in keys),
+            message=f"Key ({', '.join(columns)})=({', '.join(_fmt(v) for v in keys[0])}) is duplicated.")]
+
+    def pk_nulls(self, table: Table, name: str | None, columns: Sequence[str]) -> list[Violation]:
+        return [Violation(
+            kind="primary_key", constraint=name, schema=v.schema, table=v.table, columns=v.columns, count=v.count,
+            sample=v.sample, message=v.message) for v in self.not_null(table, columns)]
+
+    # -- planning ----------------------------------------------------------------------------------
+    def plan(self, tables: Iterable[Table], kinds: Sequence[str], constraints: Sequence[str]) -> dict[str, int]:
+        checked = dict.fromkeys(KINDS, 0)
+        caps = self.engine.capabilities
+        wanted = {c.lower() for c in constraints}
+
+        def add(kind: str, table: Table, name: str | None, run: Callable[[], list[Violation]]) -> None:
+            if kind not in kinds:
+                return
+            if wanted and (name or "").lower() not in wanted:
+                return
+            checked[kind] += 1
+            self.jobs.append(_Job(kind, table, f"{table.qualified_name} {name or kind}", run, name))
+
+        for table in tables:
+            for fk in table.foreign_keys:
+                add("foreign_key", table, fk.name, lambda t=table, f=fk: self.foreign_key(t, f))
+            pk = table.primary_key
+            if pk:
+                nullable = [c for c in pk.columns if table.column(c).nullable]
+                run: Callable[[], list[Violation]] = (
+                    (lambda t=table, p=pk, n=nullable: self.pk_nulls(t, p.name, n)) if nullable else list)
+                add("primary_key", table, pk.name, run)
+            for u in table.unique:
+                if not u.index:
+                    add("unique", table, u.name, list)
+            if caps.check_constraints:
+                for ck in table.checks:
+                    add("check", table, ck.name, lambda t=table, c=ck: self.check_constraint(t, c.name, c.expression))
+            required = [c.name for c in table.columns if not c.nullable]
+            if required and "not_null" in kinds and not wanted:
+                checked["not_null"] += len(required)
+                self.jobs.append(_Job("not_null", table, f"{table.qualified_name} NOT NULL",
+                                      lambda t=table, r=required: self.not_null(t, r)))
+        return checked
+
+
+def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str] = (),
+          kinds: Sequence[str] = (), sample: int = 5, timeout: float | None = None,
+          progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
+    """Find every violating row of every declared constraint (see module docstring)."""
+    for kind in kinds:
+        if kind not in KINDS:
+            raise BadInput(f"unknown --kind {kind!r} (choose from {', '.join(KINDS)})")
+    if sample < 0:
+        raise BadInput("--sample must be 0 or more")
+    schema = db.inspect()
+    selected = [schema.table(t) for t in tables] if tables else list(schema.tables)
+    if constraints:
+        names = {n.lower() for t in selected for n in _constraint_names(t)}
+        for c in constraints:
+            if c.lower() not in names:
+                from refint.errors import NoSuchConstraint
+
+                raise NoSuchConstraint(f"no such constraint: {c}")
+    checker = Checker(db.engine, schema, sample)
+    checked = checker.plan(selected, list(kinds) or list(KINDS), constraints)
+    violations: list[Violation] = []
+    with db.engine.read_only():
+        if timeout:
+            db.engine.set_statement_timeout(timeout)
+        for i, job in enumerate(checker.jobs):
+            if progress:
+                progress(i, len(checker.jobs), job.label)
+            violations.extend(job.run())
+        if progress:
+            progress(len(checker.jobs), len(checker.jobs), "done")
+    order = {k: i for i, k in enumerate(KINDS)}
+    violations.sort(key=lambda v: (order[v.kind], v.schema or "", v.table, v.constraint or "", v.columns))
+    return CheckReport(checked, tuple(violations), db.name)
+
+
+def _constraint_names(table: Table) -> list[str]:
+    names = [fk.name for fk in table.foreign_keys] + [c.name for c in table.checks] + [u.name for u in table.unique]
+    if table.primary_key:
+        names.append(table.primary_key.name)
+    return [n for n in names if n]

@@ -1,0 +1,71 @@
+"""Options and output helpers every command shares: TARGET, --format, --schema, --debug, JSON, Rich."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from refint.database import Database
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def target_argument(fn: F) -> F:
+    return click.argument("target", required=False, envvar="REFINT_URL")(fn)
+
+
+def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
+    names = choices or ("table", "json")
+    return click.option("--format", "fmt", type=click.Choice(names), default=default, show_default=True,
+                        help="table: for people (Rich); json: one JSON document on stdout.")
+
+
+def schema_option(fn: F) -> F:
+    return click.option("--schema", "schemas", multiple=True, metavar="NAME",
+                        help="Only these schemas (repeatable). Default: every user schema.")(fn)
+
+
+def debug_option(fn: F) -> F:
+    return click.option("--debug", is_flag=True, help="Show the full traceback on errors.")(fn)
+
+
+@contextmanager
+def open_db(target: str | None, schemas: Sequence[str] = (), *, readonly: bool = True) -> Iterator[Database]:
+    from refint.database import connect
+
+    if not target:
+        from refint.errors import InvalidTarget
+
+        raise InvalidTarget("no TARGET given and REFINT_URL is not set (try: refint COMMAND path/to/file.db)")
+    db = connect(target, schemas=list(schemas) or None, readonly=readonly)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def emit_json(data: Any) -> None:
+    """One JSON document on stdout, nothing else there (CONTRACT)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write("\n")
+
+
+def console() -> Console:
+    """Rich console on stdout; colours only when stdout is a terminal."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)

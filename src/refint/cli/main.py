@@ -1,0 +1,106 @@
+"""The ``refint`` command: a thin client of the library.
+
+Each command parses its arguments, calls one library function and renders the result (Rich for people,
+JSON for scripts). Commands live in their own modules and are imported only when run, so that
+``refint --help`` answers without importing SQLAlchemy, drivers or Rich.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+#: command name -> (module, attribute, one-line help shown by ``refint --help``)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "inspect": ("refint.cli.inspect_cmd", "inspect", "Show every constraint of the database."),
+    "check": ("refint.cli.check_cmd", "check", "Find every row that breaks a constraint."),
+}
+
+EPILOG = """\b
+TARGET is a URL or a file path, e.g.
+  refint inspect examples/school.db
+  refint inspect postgresql://postgres@127.0.0.1:5432/mydb
+  refint inspect mariadb://root@127.0.0.1:3306/mydb
+When TARGET is omitted, REFINT_URL from the environment is used.
+Exit codes: 0 nothing found, 1 findings, 2 usage/connection/input error."""
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command: click.Command = getattr(module, entry[1])
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands from the table above, without importing a single command module."""
+        rows = [(name, entry[2]) for name, entry in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="refint", prog_name="refint")
+def cli() -> None:
+    """refint: referential integrity for relational databases.
+
+    Inspect every constraint, check the data against them, plan what a DELETE/UPDATE would do through
+    every foreign key, order tables for load/delete/drop, manage keys safely, lint and graph the design.
+    """
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"refint: error: {message}", err=True)
+    sys.exit(code)
+
+
+def run_guarded(fn: Callable[[], int], debug: bool) -> NoReturn:
+    """Run a command body: refint errors become one line and exit 2, never a traceback."""
+    from refint.errors import RefintError
+
+    try:
+        code = fn()
+    except RefintError as exc:
+        if debug:
+            raise
+        fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("refint: interrupted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit:
+        raise
+    except click.ClickException:
+        raise
+    except Exception as exc:  # a driver or SQLAlchemy error we did not anticipate
+        if debug:
+            raise
+        fail(describe_unexpected(exc))
+    sys.exit(code)
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    from refint.target import redact
+
+    orig: Any = getattr(exc, "orig", None) or exc
+    lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
+    first = lines[0] if lines else ""
+    return redact(f"{type(orig).__name__}: {first}" if first else type(orig).__name__, None)
+
+
+def main() -> None:
+    cli(prog_name="refint")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

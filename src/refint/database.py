@@ -1,0 +1,97 @@
+"""``Database``: the Python surface of refint. Every CLI command is a thin client of one method here.
+
+``refint.connect(target)`` accepts a URL, a file path, or a connection the caller already holds (which
+refint never closes). The schema is read once, lazily, and cached; call :meth:`Database.refresh` after
+changing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from refint.target import Opened, open_target
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from refint.check import CheckReport
+    from refint.engines.base import Capabilities, Engine
+    from refint.model import Schema, Table
+
+
+class Database:
+    """A connected database, its engine and its (cached) schema model."""
+
+    def __init__(self, opened: Opened, *, schemas: Sequence[str] | None = None) -> None:
+        from refint.engines import engine_for
+
+        self._opened = opened
+        self.engine: Engine = engine_for(opened.conn)
+        self.schemas = list(schemas) if schemas else None
+        self._schema: Schema | None = None
+
+    # -- connection --------------------------------------------------------------------------------
+    @property
+    def conn(self) -> sa.Connection:
+        return self._opened.conn
+
+    @property
+    def name(self) -> str:
+        """The engine's name: sqlite, postgresql, mysql, mariadb, duckdb or generic."""
+        return self.engine.name
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.engine.capabilities
+
+    @property
+    def display(self) -> str:
+        """The target as it may be printed (password hidden)."""
+        return self._opened.display
+
+    def close(self) -> None:
+        """Close what refint opened; a connection the caller handed in stays open."""
+        self._opened.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- inspect -----------------------------------------------------------------------------------
+    def inspect(self) -> Schema:
+        """Read every constraint into the engine-neutral model (in a read-only transaction)."""
+        if self._schema is None:
+            with self.engine.read_only():
+                self._schema = self.engine.read_schema(self.schemas)
+        return self._schema
+
+    @property
+    def schema(self) -> Schema:
+        return self.inspect()
+
+    def refresh(self) -> Schema:
+        self._schema = None
+        return self.inspect()
+
+    def table(self, name: str, schema: str | None = None) -> Table:
+        return self.inspect().table(name, schema)
+
+    # -- verbs -------------------------------------------------------------------------------------
+    def check(self, **kwargs: Any) -> CheckReport:
+        """Every row that breaks a declared constraint; see :func:`refint.check.check`."""
+        from refint.check import check
+
+        return check(self, **kwargs)
+
+
+def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonly: bool = False) -> Database:
+    """Open ``target`` (URL, path, ``REFINT_URL`` when None, or an open connection) as a Database."""
+    opened = open_target(target, readonly=readonly)
+    try:
+        return Database(opened, schemas=schemas)
+    except BaseException:
+        opened.close()
+        raise

@@ -1,0 +1,180 @@
+"""What every engine module provides: capabilities as data, whole-schema introspection, quoting and
+read-only transactions.
+
+An engine wraps one SQLAlchemy ``Connection``. Engines override only what differs (catalog SQL, quirks);
+families are subclasses (``MariaDB(MySQL)``). Verbs ask an engine for capability flags and SQL pieces,
+never the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from refint.model import Action, Match, Schema, Table
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+ALL_ACTIONS = frozenset(Action)
+ALL_MATCH = frozenset(Match)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can do, as data the verbs branch on (never ``if engine.name == ...``)."""
+
+    on_delete: frozenset[Action] = ALL_ACTIONS
+    on_update: frozenset[Action] = ALL_ACTIONS
+    match: frozenset[Match] = frozenset({Match.SIMPLE})
+    deferrable: bool = False
+    not_valid: bool = False
+    alter_add_foreign_key: bool = True
+    alter_drop_foreign_key: bool = True
+    transactional_ddl: bool = False
+    read_only_transactions: bool = False
+    schemas: bool = False
+    check_constraints: bool = True
+    #: the engine creates an index for every foreign key by itself (InnoDB)
+    indexes_foreign_keys: bool = False
+    #: RESTRICT is checked at once (SQL standard) rather than like NO ACTION at statement end
+    restrict_is_immediate: bool = True
+    #: foreign keys are enforced row by row, not at the end of the statement (InnoDB)
+    row_by_row_checks: bool = False
+    #: SET DEFAULT actually works when declared (InnoDB parses it and then rejects or ignores it)
+    set_default_works: bool = True
+    #: foreign keys are enforced only when each connection asks for it (SQLite's PRAGMA foreign_keys)
+    foreign_keys_per_connection: bool = False
+    statement_timeout: bool = False
+    nulls_not_distinct: bool = False
+    unique_nulls_distinct: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, frozenset):
+                value = sorted(v.value for v in value)
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            out[name] = value
+        return out
+
+
+class Engine:
+    """Base engine. Subclasses set ``name``/``capabilities`` and implement :meth:`read_schema`."""
+
+    name: ClassVar[str] = "generic"
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    #: schemas never shown (engine-internal)
+    system_schemas: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect
+
+    # -- identifiers -------------------------------------------------------------------------------
+    def quote(self, ident: str) -> str:
+        """Always quote, with the dialect's own rules: `order`, `line item`, `we"ird`, `학생` all work."""
+        return str(self.dialect.identifier_preparer.quote_identifier(ident))
+
+    def table_ref(self, schema: str | None, name: str) -> str:
+        if schema is None:
+            return self.quote(name)
+        return f"{self.quote(schema)}.{self.quote(name)}"
+
+    def from_table(self, table: Table) -> str:
+        """The FROM item that holds exactly this table's own rows (PostgreSQL adds ONLY)."""
+        return self.table_ref(table.schema, table.name)
+
+    # -- check SQL ---------------------------------------------------------------------------------
+    def orphan_sql(self, *, select: str, child: str, parent: str, on: str, not_null: str, probe: str,
+                   group: str) -> str:
+        """Missing parent keys, grouped, with the total of violating rows as a window aggregate.
+
+        The anti-join is written as a LEFT JOIN: the measured winner on PostgreSQL (parallel hash anti
+        join), MariaDB, DuckDB and SQLite with an index on the child's key (benchmarks/RESULTS.md).
+        Columns: the key, its row count, the total; at most ``:sample`` rows.
+        """
+        return (f"SELECT {select}, count(*) AS n, sum(count(*)) OVER () AS total "
+                f"FROM {child} c LEFT JOIN {parent} p ON {on} "
+                f"WHERE {not_null} AND {probe} IS NULL GROUP BY {group} ORDER BY {group} LIMIT :sample")
+
+    def set_statement_timeout(self, seconds: float) -> None:
+        """Limit each following statement of the current transaction to ``seconds`` (server-side)."""
+        from refint.errors import NotSupported
+
+        raise NotSupported(f"{self.name} has no statement timeout that refint can set")
+
+    # -- introspection -----------------------------------------------------------------------------
+    def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
+        raise NotImplementedError
+
+    def list_schemas(self) -> list[str]:
+        return []
+
+    def default_schema(self) -> str | None:
+        return None
+
+    def server_version(self) -> str:
+        info = getattr(self.dialect, "server_version_info", None)
+        return ".".join(str(p) for p in info) if info else ""
+
+    # -- transactions ------------------------------------------------------------------------------
+    @contextmanager
+    def read_only(self) -> Iterator[None]:
+        """Run the block in a read-only transaction where the engine has them; always roll back.
+
+        When the caller's connection is already inside a transaction (an application handing us its
+        connection mid-transaction), we read inside that transaction and leave it as it was.
+        """
+        if self.conn.in_transaction():
+            yield
+            return
+        self.conn.begin()
+        try:
+            self._begin_read_only()
+            yield
+        finally:
+            self._end_read_only()
+            if self.conn.in_transaction():
+                self.conn.rollback()
+
+    def _begin_read_only(self) -> None:
+        """Statements that make the just-begun transaction read-only (engine-specific)."""
+
+    def _end_read_only(self) -> None:
+        """Undo session state set by :meth:`_begin_read_only` that outlives the transaction."""
+
+    def exec(self, sql: str, params: Mapping[str, Any] | None = None) -> sa.CursorResult[Any]:
+        """Run SQL with ``:name`` binds (values are always bound, never formatted in)."""
+        import sqlalchemy as sa
+
+        return self.conn.execute(sa.text(sql), dict(params or {}))
+
+    def raw(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> sa.CursorResult[Any]:
+        """Run driver-level SQL (catalog queries): no SQLAlchemy compilation on the hot path."""
+        if params is None:
+            return self.conn.exec_driver_sql(sql)
+        return self.conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+
+
+def filter_schemas(found: Sequence[str], wanted: Sequence[str] | None) -> list[str]:
+    """Resolve ``--schema`` names against the schemas that exist; an unknown one is an error."""
+    from refint.errors import NoSuchSchema
+
+    if not wanted:
+        return list(found)
+    out = []
+    for name in wanted:
+        if name in found:
+            out.append(name)
+            continue
+        folded = [s for s in found if s.lower() == name.lower()]
+        if len(folded) != 1:
+            raise NoSuchSchema(name)
+        out.append(folded[0])
+    return out

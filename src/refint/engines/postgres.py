@@ -1,0 +1,258 @@
+"""PostgreSQL: the whole schema from four catalog queries (tables, columns, constraints, indexes).
+
+Catalog arrays (``conkey``, ``confkey``, ``indkey``) are read structurally and mapped to column names in
+Python, so a 2,000-table schema costs four round trips, not one query per table.
+
+Partitions and inheritance, as refint shows them:
+
+- a partitioned table has ``kind: "partitioned"``; each partition is listed as its own table with
+  ``kind: "partition"`` and ``parent``; an inheritance child has ``kind: "inherits"`` and ``parent``.
+- A foreign key declared on a partitioned table is reported once, on that table. The copies PostgreSQL
+  clones onto each partition (and onto the referencing side for each partition of a referenced
+  partitioned table) have ``conparentid <> 0`` and are not repeated. Primary keys, uniques and checks are
+  reported on every table that has them, because they hold for that table's own rows.
+- Inheritance children keep what is declared on them: PostgreSQL does not inherit foreign keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from refint.engines.base import ALL_ACTIONS, Capabilities, Engine, filter_schemas
+from refint.model import Action, Check, Column, ForeignKey, Index, Match, PrimaryKey, Schema, Table, Unique
+
+SYSTEM_SCHEMA_FILTER = (
+    "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
+    "AND n.nspname !~ '^pg_(toast_)?temp_'"
+)
+
+TABLES_SQL = """
+SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, pn.nspname, pc.relname
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhseqno = 1
+LEFT JOIN pg_class pc ON pc.oid = i.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s)
+"""
+
+COLUMNS_SQL = """
+SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), t.typnamespace = 11,
+       a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND n.nspname = ANY(%s)
+ORDER BY a.attrelid, a.attnum
+"""
+
+CONSTRAINTS_SQL = """
+SELECT con.conrelid, con.conname, con.contype, con.conkey, con.confrelid, fn.nspname, fc.relname,
+       con.confkey, con.confupdtype, con.confdeltype, con.confmatchtype, con.condeferrable,
+       con.condeferred, con.convalidated,
+       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, con.conindid
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE con.contype IN ('p', 'u', 'f', 'c') AND n.nspname = ANY(%s)
+  AND NOT (con.contype = 'f' AND con.conparentid <> 0)
+"""
+
+INDEXES_SQL = """
+SELECT i.indrelid, ic.relname, i.indkey::int2[], i.indisunique, i.indisprimary,
+       i.indpred IS NOT NULL, i.indnkeyatts, i.indexrelid, {nulls_not_distinct}
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s)
+"""
+
+FOREIGN_COLUMNS_SQL = """
+SELECT a.attrelid, a.attnum, a.attname FROM pg_attribute a
+WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+# format_type() spellings of built-in types, as SQLAlchemy and most people write them
+_TYPE_NAMES = {
+    "character varying": "VARCHAR",
+    "character": "CHAR",
+    "timestamp without time zone": "TIMESTAMP",
+    "timestamp with time zone": "TIMESTAMPTZ",
+    "time without time zone": "TIME",
+    "time with time zone": "TIMETZ",
+    "bit varying": "VARBIT",
+}
+
+KIND = {"r": "table", "p": "partitioned"}
+
+
+def normalize_type(text: str, builtin: bool) -> str:
+    """'character varying(30)' -> 'VARCHAR(30)'; user-defined types keep their exact spelling."""
+    if not builtin:
+        return text
+    suffix = ""
+    while text.endswith("[]"):
+        text, suffix = text[:-2], suffix + "[]"
+    base, paren, rest = text.partition("(")
+    if " with" in rest:  # 'timestamp(3) with time zone'
+        args, _, tail = rest.partition(")")
+        base, rest = base + tail, args + ")"
+    base = _TYPE_NAMES.get(base.strip(), base.strip())
+    return f"{base.upper()}{paren}{rest}{suffix}"
+
+
+def strip_outer_parens(expr: str) -> str:
+    """pg_get_expr wraps a CHECK in one pair of parentheses; drop it when it encloses everything."""
+    expr = expr.strip()
+    while expr.startswith("(") and expr.endswith(")"):
+        depth, quote = 0, ""
+        for i, ch in enumerate(expr):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0 and i != len(expr) - 1:
+                    return expr
+        expr = expr[1:-1].strip()
+    return expr
+
+
+class PostgreSQL(Engine):
+    name = "postgresql"
+    capabilities = Capabilities(
+        on_delete=ALL_ACTIONS,
+        on_update=ALL_ACTIONS,
+        match=frozenset({Match.SIMPLE, Match.FULL}),
+        deferrable=True,
+        not_valid=True,
+        alter_add_foreign_key=True,
+        transactional_ddl=True,
+        read_only_transactions=True,
+        schemas=True,
+        check_constraints=True,
+        restrict_is_immediate=True,
+        statement_timeout=True,
+        nulls_not_distinct=True,
+    )
+
+    def _begin_read_only(self) -> None:
+        self.raw("SET TRANSACTION READ ONLY")
+
+    def from_table(self, table: Table) -> str:
+        # a plain or inheritance-parent table: its own rows only (FKs and keys do not span children);
+        # a partitioned table: all partitions, which is what its keys cover.
+        only = "" if table.kind == "partitioned" else "ONLY "
+        return only + self.table_ref(table.schema, table.name)
+
+    def set_statement_timeout(self, seconds: float) -> None:
+        self.raw(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
+
+    def default_schema(self) -> str | None:
+        return str(self.raw("SELECT current_schema()").scalar())
+
+    def list_schemas(self) -> list[str]:
+        rows = self.raw(f"SELECT n.nspname FROM pg_namespace n WHERE {SYSTEM_SCHEMA_FILTER} ORDER BY 1")
+        return [r[0] for r in rows]
+
+    def _version(self) -> int:
+        return int(self.raw("SHOW server_version_num").scalar() or 0)
+
+    def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
+        names = filter_schemas(self.list_schemas(), schemas)
+        params = (names,)
+        tables = self.raw(TABLES_SQL, params).fetchall()
+        columns = self.raw(COLUMNS_SQL, params).fetchall()
+        constraints = self.raw(CONSTRAINTS_SQL, params).fetchall()
+        nnd = "i.indnullsnotdistinct" if self._version() >= 150000 else "false"
+        indexes = self.raw(INDEXES_SQL.format(nulls_not_distinct=nnd), params).fetchall()
+        return self._assemble(tables, columns, constraints, indexes)
+
+    def _assemble(self, tables: Sequence[Any], columns: Sequence[Any], constraints: Sequence[Any],
+                  indexes: Sequence[Any]) -> Schema:
+        attnames: dict[int, dict[int, str]] = {}
+        cols: dict[int, list[Column]] = {}
+        for relid, attnum, attname, typ, builtin, notnull, default in columns:
+            attnames.setdefault(relid, {})[attnum] = attname
+            cols.setdefault(relid, []).append(Column(attname, normalize_type(typ, builtin), not notnull, default))
+
+        missing = {row[4] for row in constraints if row[2] == "f" and row[4] not in attnames}
+        if missing:
+            for relid, attnum, attname in self.raw(FOREIGN_COLUMNS_SQL, (sorted(missing),)):
+                attnames.setdefault(relid, {})[attnum] = attname
+
+        pks: dict[int, PrimaryKey] = {}
+        uniques: dict[int, list[Unique]] = {}
+        checks: dict[int, list[Check]] = {}
+        fks: dict[int, list[ForeignKey]] = {}
+        constraint_indexes: set[int] = set()
+        for (relid, conname, contype, conkey, confrelid, fschema, ftable, confkey, upd, dele, match,
+             deferrable, deferred, validated, check_expr, conindid) in constraints:
+            names = attnames.get(relid, {})
+            key = tuple(names[n] for n in conkey or ())
+            if contype == "p":
+                pks[relid] = PrimaryKey(conname, key)
+                constraint_indexes.add(conindid)
+            elif contype == "u":
+                uniques.setdefault(relid, []).append(Unique(conname, key))
+                constraint_indexes.add(conindid)
+            elif contype == "c":
+                checks.setdefault(relid, []).append(Check(conname, strip_outer_parens(check_expr), validated))
+            else:
+                fnames = attnames.get(confrelid, {})
+                fks.setdefault(relid, []).append(ForeignKey(
+                    name=conname,
+                    columns=key,
+                    referred_schema=fschema,
+                    referred_table=ftable,
+                    referred_columns=tuple(fnames[n] for n in confkey),
+                    on_delete=Action.parse(dele),
+                    on_update=Action.parse(upd),
+                    match=Match.parse(match),
+                    deferrable=bool(deferrable),
+                    initially_deferred=bool(deferred),
+                    validated=bool(validated),
+                    enforced=True,
+                ))
+
+        idx: dict[int, list[Index]] = {}
+        for relid, iname, indkey, unique, primary, partial, nkeys, indexrelid, nnd in indexes:
+            names = attnames.get(relid, {})
+            parts = tuple(names.get(n) if n else None for n in list(indkey)[:nkeys])
+            idx.setdefault(relid, []).append(Index(iname, parts, bool(unique), bool(partial)))
+            if (unique and not primary and not partial and indexrelid not in constraint_indexes
+                    and all(p is not None for p in parts)):
+                uniques.setdefault(relid, []).append(
+                    Unique(iname, tuple(p for p in parts if p is not None), index=True, nulls_distinct=not nnd))
+
+        out = []
+        for relid, schema, name, relkind, ispartition, pschema, pname in tables:
+            if ispartition:
+                kind = "partition"
+            elif pname is not None:
+                kind = "inherits"
+            else:
+                kind = KIND[relkind]
+            out.append(Table(
+                schema=schema,
+                name=name,
+                columns=tuple(cols.get(relid, ())),
+                primary_key=pks.get(relid),
+                unique=tuple(uniques.get(relid, ())),
+                checks=tuple(checks.get(relid, ())),
+                foreign_keys=tuple(fks.get(relid, ())),
+                indexes=tuple(idx.get(relid, ())),
+                kind=kind,
+                parent=(pschema, pname) if pname is not None else None,
+            ))
+        return Schema(self.name, tuple(out))

@@ -1,0 +1,200 @@
+"""SQLite: structure from the PRAGMA table-valued functions, names and CHECKs from the DDL text.
+
+The pragmas (``table_xinfo``, ``foreign_key_list``, ``index_list``/``index_info``) are authoritative for
+columns, keys, actions and indexes, and are read for the whole database in four joined queries. SQLite
+keeps constraint names, CHECK expressions and DEFERRABLE only in the ``CREATE TABLE`` text, so those come
+from :mod:`refint.engines.sqlite_ddl`, a real parser of SQLite's grammar, matched back to the pragma rows.
+
+Choices documented in docs/engines.md:
+
+- ``schema`` is ``null`` (the main database); attached databases are not read.
+- An ``INTEGER PRIMARY KEY`` column (an alias of the rowid) is reported ``nullable: false``: SQLite
+  can never store NULL there, although ``PRAGMA table_xinfo`` says ``notnull = 0``.
+- ``match`` is reported as declared; SQLite itself parses MATCH and then behaves as MATCH SIMPLE.
+- ``validated`` and ``enforced`` are ``null``: SQLite enforces foreign keys only on connections that
+  turn ``PRAGMA foreign_keys`` on, which refint cannot see from its own connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from refint.engines.base import Capabilities, Engine
+from refint.errors import NoSuchSchema
+from refint.model import Action, Check, Column, ForeignKey, Index, Match, PrimaryKey, Schema, Table, Unique
+
+if TYPE_CHECKING:
+    from refint.engines.sqlite_ddl import ParsedTable
+
+TABLES_SQL = (
+    "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+    "AND sql NOT LIKE 'CREATE VIRTUAL %'"
+)
+_JOIN = f"FROM ({TABLES_SQL}) m "
+COLUMNS_SQL = (
+    'SELECT m.name, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden '
+    + _JOIN + "JOIN pragma_table_xinfo(m.name) p WHERE p.hidden <> 1 ORDER BY m.name, p.cid"
+)
+FKS_SQL = (
+    'SELECT m.name, f.id, f.seq, f."table", f."from", f."to", f.on_update, f.on_delete, f."match" '
+    + _JOIN + "JOIN pragma_foreign_key_list(m.name) f ORDER BY m.name, f.id, f.seq"
+)
+INDEXES_SQL = (
+    'SELECT m.name, il.name, il."unique", il.origin, il.partial, ii.seqno, ii.cid, ii.name '
+    + _JOIN + "JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii "
+    "ORDER BY m.name, il.name, ii.seqno"
+)
+
+
+def _parse(sql: str | None) -> ParsedTable | None:
+    from refint.engines.sqlite_ddl import DDLParseError, parse_create_table
+
+    if not sql:
+        return None
+    try:
+        return parse_create_table(sql)
+    except DDLParseError:
+        return None
+
+
+def _same(a: Sequence[str], b: Sequence[str]) -> bool:
+    return [x.lower() for x in a] == [x.lower() for x in b]
+
+
+class SQLite(Engine):
+    name = "sqlite"
+    capabilities = Capabilities(
+        match=frozenset({Match.SIMPLE}),
+        deferrable=True,
+        not_valid=False,
+        alter_add_foreign_key=False,
+        alter_drop_foreign_key=False,
+        transactional_ddl=True,
+        read_only_transactions=True,
+        schemas=False,
+        check_constraints=True,
+        restrict_is_immediate=True,
+        foreign_keys_per_connection=True,
+    )
+
+    def _begin_read_only(self) -> None:
+        self.raw("PRAGMA query_only = ON")
+
+    def _end_read_only(self) -> None:
+        self.raw("PRAGMA query_only = OFF")
+        self._dbapi().set_progress_handler(None, 0)
+
+    def _dbapi(self) -> Any:
+        return self.conn.connection.dbapi_connection
+
+    def set_statement_timeout(self, seconds: float) -> None:
+        """SQLite has no server: a progress handler interrupts the run once ``seconds`` have passed.
+
+        The limit covers everything until the read-only transaction ends, not each statement.
+        """
+        import time
+
+        deadline = time.monotonic() + seconds
+        self._dbapi().set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 100_000)
+
+    def list_schemas(self) -> list[str]:
+        return []
+
+    def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
+        for name in schemas or ():
+            if name not in ("main",):
+                raise NoSuchSchema(name)
+        tables = self.raw(TABLES_SQL).fetchall()
+        columns = self.raw(COLUMNS_SQL).fetchall()
+        fks = self.raw(FKS_SQL).fetchall()
+        indexes = self.raw(INDEXES_SQL).fetchall()
+        return self._assemble(tables, columns, fks, indexes)
+
+    def _assemble(self, tables: Sequence[Any], columns: Sequence[Any], fk_rows: Sequence[Any],
+                  index_rows: Sequence[Any]) -> Schema:
+        parsed = {name: _parse(sql) for name, sql in tables}
+        cols: dict[str, list[tuple[Any, ...]]] = {}
+        for row in columns:
+            cols.setdefault(row[0], []).append(row[1:])
+        fk_groups: dict[str, dict[int, list[tuple[Any, ...]]]] = {}
+        for tname, fid, _seq, *rest in fk_rows:
+            fk_groups.setdefault(tname, {}).setdefault(fid, []).append(tuple(rest))
+        idx_groups: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+        for tname, iname, *rest in index_rows:
+            idx_groups.setdefault(tname, {}).setdefault(iname, []).append(tuple(rest))
+
+        pk_of: dict[str, tuple[str, ...]] = {}
+        for tname, rows in cols.items():
+            pk_rows = sorted((r for r in rows if r[4]), key=lambda r: r[4])
+            pk_of[tname.lower()] = tuple(r[0] for r in pk_rows)
+
+        out = []
+        for tname, _sql in tables:
+            p = parsed.get(tname)
+            out.append(self._table(tname, p, cols.get(tname, []), fk_groups.get(tname, {}),
+                                   idx_groups.get(tname, {}), pk_of))
+        return Schema(self.name, tuple(out))
+
+    def _table(self, tname: str, p: ParsedTable | None, col_rows: list[tuple[Any, ...]],
+               fk_group: dict[int, list[tuple[Any, ...]]], idx_group: dict[str, list[tuple[Any, ...]]],
+               pk_of: dict[str, tuple[str, ...]]) -> Table:
+        pk_cols = pk_of.get(tname.lower(), ())
+        rowid_alias = (len(pk_cols) == 1 and not (p and p.without_rowid)
+                       and any(r[0] == pk_cols[0] and (r[1] or "").upper() == "INTEGER" for r in col_rows))
+        columns = tuple(
+            Column(name, (typ or "").upper(), not (notnull or (rowid_alias and name == pk_cols[0])), default)
+            for name, typ, notnull, default, _pk, _hidden in col_rows
+        )
+        primary_key = None
+        if pk_cols:
+            primary_key = PrimaryKey(p.primary_key.name if p and p.primary_key else None, pk_cols)
+
+        uniques = []
+        indexes = []
+        parsed_uniques = list(p.uniques) if p else []
+        for iname, rows in idx_group.items():
+            unique, origin, partial = rows[0][0], rows[0][1], rows[0][2]
+            parts = tuple(r[5] if r[4] >= 0 else None for r in rows)
+            indexes.append(Index(iname, parts, bool(unique), bool(partial)))
+            if origin == "u":
+                match = next((u for u in parsed_uniques if _same(u.columns, parts)), None)
+                if match is not None:
+                    parsed_uniques.remove(match)
+                uniques.append(Unique(match.name if match else None, tuple(str(c) for c in parts)))
+            elif origin == "c" and unique and not partial and all(c is not None for c in parts):
+                uniques.append(Unique(iname, tuple(str(c) for c in parts), index=True))
+
+        checks = tuple(Check(c.name, c.expression) for c in (p.checks if p else ()))
+        fks = self._foreign_keys(fk_group, p, pk_of)
+        return Table(None, tname, columns, primary_key, tuple(uniques), checks, fks, tuple(indexes))
+
+    def _foreign_keys(self, fk_group: dict[int, list[tuple[Any, ...]]], p: ParsedTable | None,
+                      pk_of: dict[str, tuple[str, ...]]) -> tuple[ForeignKey, ...]:
+        # PRAGMA foreign_key_list numbers keys in reverse declaration order
+        declared = list(p.foreign_keys) if p else []
+        out = []
+        for position, fid in enumerate(sorted(fk_group, reverse=True)):
+            rows = fk_group[fid]
+            parent, columns = rows[0][0], tuple(r[1] for r in rows)
+            to = tuple(r[2] for r in rows)
+            parsed = declared[position] if position < len(declared) else None
+            if parsed is None or not _same(parsed.columns, columns):
+                parsed = next((d for d in declared if _same(d.columns, columns)
+                               and d.referred_table.lower() == parent.lower()), None)
+            referred = to if all(c is not None for c in to) else pk_of.get(parent.lower(), ())
+            out.append(ForeignKey(
+                name=parsed.name if parsed else None,
+                columns=columns,
+                referred_schema=None,
+                referred_table=parent,
+                referred_columns=tuple(referred),
+                on_delete=Action.parse(rows[0][4]),
+                on_update=Action.parse(rows[0][3]),
+                match=Match.parse(rows[0][5]),
+                deferrable=parsed.deferrable if parsed else False,
+                initially_deferred=parsed.initially_deferred if parsed else False,
+                validated=None,
+                enforced=None,
+            ))
+        return tuple(out)

@@ -1,0 +1,219 @@
+"""Turn whatever the user hands us (URL, file path, open connection) into a SQLAlchemy connection.
+
+Rules (CONTRACT.md): bare ``postgresql://`` uses psycopg 3, ``mysql://`` and ``mariadb://`` use PyMySQL,
+a path ending in ``.duckdb`` opens with DuckDB and any other existing file with SQLite. A path that does
+not exist is an error: we never create an empty SQLite file by accident. A connection the user already
+holds is wrapped, never closed, and its transaction is never rolled back behind the user's back.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from refint.errors import ConnectionFailed, InvalidTarget
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+DEFAULT_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+SQLITE_SUFFIXES = {".db", ".sqlite", ".sqlite3", ".db3"}
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass
+class Opened:
+    """A live connection plus what we must (and must not) clean up."""
+
+    conn: sa.Connection
+    engine: sa.Engine | None  # an engine we created and must dispose
+    close_conn: bool  # whether closing ``conn`` is ours to do
+    display: str  # the target, password hidden
+
+    def close(self) -> None:
+        if self.close_conn:
+            self.conn.close()
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Remove a password from any text we might print (driver messages sometimes echo the DSN)."""
+    if secret:
+        text = text.replace(secret, "***")
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
+def open_target(target: Any, *, readonly: bool = False) -> Opened:
+    """Open a URL, path, DB-API connection, SQLAlchemy Engine or Connection."""
+    if target is None:
+        target = os.environ.get("REFINT_URL")
+        if not target:
+            raise InvalidTarget("no target given and REFINT_URL is not set")
+    if isinstance(target, os.PathLike):
+        target = os.fspath(target)
+    if isinstance(target, str):
+        return _open_string(target, readonly=readonly)
+    return _open_object(target)
+
+
+def _open_string(target: str, *, readonly: bool) -> Opened:
+    if "://" not in target:
+        return _open_path(target, readonly=readonly)
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(target)
+    except Exception:
+        raise InvalidTarget(f"malformed database URL: {redact(target, None)}") from None
+    display = url.render_as_string(hide_password=True)
+    scheme = url.drivername
+    if scheme in DEFAULT_DRIVERS:
+        url = url.set(drivername=DEFAULT_DRIVERS[scheme])
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        db = url.database or ""
+        if db and db != ":memory:" and not db.startswith("file:"):
+            return _open_path(db, readonly=readonly, display=display)
+    if backend == "duckdb":
+        db = url.database or ""
+        if db and db != ":memory:":
+            return _open_path(db, readonly=readonly, display=display, force="duckdb")
+    try:
+        url.get_dialect()
+    except Exception as exc:
+        raise InvalidTarget(f"unknown database scheme or missing driver in {display!r}: {_first_line(exc)}") from None
+    connect_args: dict[str, Any] = {}
+    if backend == "postgresql":
+        connect_args["connect_timeout"] = 10
+        connect_args["application_name"] = "refint"
+    elif backend in ("mysql", "mariadb"):
+        connect_args["connect_timeout"] = 10
+        if "charset" not in url.query:
+            url = url.update_query_dict({"charset": "utf8mb4"})
+    engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.pool.NullPool)
+    return Opened(_connect(engine, url.password), engine, True, display)
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = [ln.strip() for ln in str(orig).strip().splitlines() if ln.strip()]
+    return lines[0] if lines else type(orig).__name__
+
+
+def _connect(engine: sa.Engine, password: str | None) -> sa.Connection:
+    try:
+        return engine.connect()
+    except Exception as exc:
+        msg = _connection_message(exc)
+        raise ConnectionFailed(redact(msg, password)) from None
+
+
+def _connection_message(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    # psycopg: 'connection failed: connection to server at "127.0.0.1", port 5439 failed: Connection refused ...'
+    text = re.sub(r"\s*Is the server running on that host and accepting TCP/IP connections\?", "", text)
+    args = getattr(orig, "args", ())
+    if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
+        text = f"({args[0]}) {args[1]}"  # PyMySQL: (1045, "Access denied for user ...")
+    return f"cannot connect: {text}" if text else f"cannot connect: {type(orig).__name__}"
+
+
+def _sniff(path: Path) -> str:
+    if path.suffix.lower() == ".duckdb":
+        return "duckdb"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise InvalidTarget(f"cannot read {path}: {exc.strerror}") from None
+    if head.startswith(SQLITE_MAGIC) or (not head and path.suffix.lower() in SQLITE_SUFFIXES):
+        return "sqlite"
+    if len(head) >= 12 and head[8:12] == b"DUCK":
+        return "duckdb"
+    raise InvalidTarget(f"{path} is neither a SQLite nor a DuckDB database file")
+
+
+def _open_path(target: str, *, readonly: bool, display: str | None = None, force: str | None = None) -> Opened:
+    import sqlalchemy as sa
+
+    path = Path(target).expanduser()
+    if not path.exists():
+        raise InvalidTarget(f"no such database file: {target}")
+    if path.is_dir():
+        raise InvalidTarget(f"{target} is a directory, not a database file")
+    kind = force or _sniff(path)
+    display = display or str(path)
+    if kind == "duckdb":
+        engine = sa.create_engine(
+            "duckdb:///" + str(path.resolve()),
+            connect_args={"read_only": readonly},
+            poolclass=sa.pool.NullPool,
+        )
+        return Opened(_connect(engine, None), engine, True, display)
+    import sqlite3
+    from urllib.parse import quote
+
+    mode = "ro" if readonly else "rw"
+    uri = f"file:{quote(str(path.resolve()))}?mode={mode}"
+
+    def creator() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    engine = sa.create_engine("sqlite://", creator=creator, poolclass=sa.pool.NullPool)
+    return Opened(_connect(engine, None), engine, True, display)
+
+
+def _open_object(obj: Any) -> Opened:
+    """Wrap a connection the user already holds. We never close it nor reset its transaction."""
+    import sqlalchemy as sa
+
+    if isinstance(obj, sa.Connection):
+        return Opened(obj, None, False, obj.engine.url.render_as_string(hide_password=True))
+    if isinstance(obj, sa.Engine):
+        return Opened(_connect(obj, obj.url.password), None, True, obj.url.render_as_string(hide_password=True))
+    module = type(obj).__module__.split(".")[0]
+    url = _dbapi_url(obj, module)
+    raw = obj
+    if url == "duckdb://":
+        import duckdb_engine  # its dialect expects its own wrapper around the duckdb connection
+
+        raw = duckdb_engine.ConnectionWrapper(obj)
+    engine = sa.create_engine(
+        url,
+        creator=lambda: raw,
+        poolclass=sa.pool.StaticPool,
+        pool_reset_on_return=None,
+    )
+    conn = _connect(engine, None)
+    # The pool must never close the user's DB-API connection: we drop our engine without disposing it.
+    return Opened(conn, None, True, f"<{module} connection>")
+
+
+def _dbapi_url(obj: Any, module: str) -> str:
+    if module in ("sqlite3", "_sqlite3"):
+        return "sqlite://"
+    if module == "psycopg":
+        return "postgresql+psycopg://"
+    if module == "psycopg2":
+        return "postgresql+psycopg2://"
+    if module == "pymysql":
+        version = getattr(obj, "server_version", "") or ""
+        return "mariadb+pymysql://" if "mariadb" in str(version).lower() else "mysql+pymysql://"
+    if module in ("duckdb", "_duckdb"):
+        return "duckdb://"
+    raise InvalidTarget(
+        f"unsupported connection object {type(obj).__module__}.{type(obj).__name__}: "
+        "pass a URL, a file path, a DB-API connection (sqlite3, psycopg, psycopg2, PyMySQL, duckdb) "
+        "or a SQLAlchemy Engine/Connection"
+    )

@@ -1,0 +1,223 @@
+"""Shared fixtures: a fresh, real database per test on every engine.
+
+PostgreSQL and MariaDB run on loopback (see README). Outside CI a test whose server is unreachable is
+skipped with the reason; with CI=true it fails instead. Every database is created for the test and
+dropped afterwards, so tests can run in any order.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PG_ADMIN = os.environ.get("REFINT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+MY_ADMIN = os.environ.get("REFINT_TEST_MYSQL", "mariadb://root@127.0.0.1:3306/")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CORPUS = Path(os.environ.get("REFINT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+
+ENGINES = ["sqlite", "postgresql", "mariadb", "duckdb"]
+
+
+def unreachable(reason: str) -> None:
+    """Skip outside CI, fail in CI (a missing server must never turn CI green)."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}")
+    pytest.skip(reason)
+
+
+def _pg_admin() -> Any:
+    import psycopg
+
+    try:
+        return psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
+                               connect_timeout=5)
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        unreachable(f"PostgreSQL on 127.0.0.1:5432 is not reachable: {exc}")
+        raise
+
+
+def _my_admin(database: str | None = None) -> Any:
+    import pymysql
+
+    try:
+        return pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", database=database,
+                               autocommit=True, charset="utf8mb4", connect_timeout=5)
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        unreachable(f"MariaDB on 127.0.0.1:3306 is not reachable: {exc}")
+        raise
+
+
+@dataclass
+class TestDB:
+    """One fresh database: its URL for refint, and raw DB-API access for the test's own setup."""
+
+    __test__ = False
+    engine: str
+    url: str
+    name: str
+    path: Path | None = None
+    _conns: list[Any] = field(default_factory=list)
+
+    def dbapi(self, **kwargs: Any) -> Any:
+        """A new raw connection (autocommit where the driver has it), closed at teardown."""
+        if self.engine == "sqlite":
+            assert self.path is not None
+            conn: Any = sqlite3.connect(self.path, isolation_level=None, **kwargs)
+        elif self.engine == "postgresql":
+            import psycopg
+
+            conn = psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={self.name}", autocommit=True,
+                                   **kwargs)
+        elif self.engine == "mariadb":
+            conn = _my_admin(self.name)
+        elif self.engine == "duckdb":
+            import duckdb
+
+            conn = duckdb.connect(str(self.path), **kwargs)
+        else:  # pragma: no cover
+            raise ValueError(self.engine)
+        self._conns.append(conn)
+        return conn
+
+    def run(self, sql: str) -> None:
+        """Run a script of statements separated by ';' lines (DDL and data for the test)."""
+        conn = self.dbapi()
+        try:
+            if self.engine == "sqlite":
+                conn.executescript(sql)
+            elif self.engine == "duckdb":
+                conn.execute(sql)
+            else:
+                cur = conn.cursor()
+                for stmt in split_sql(sql):
+                    cur.execute(stmt)
+        finally:
+            conn.close()
+            self._conns.remove(conn)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        conn = self.dbapi()
+        try:
+            cur = conn.cursor() if self.engine != "duckdb" else conn
+            cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()]
+        finally:
+            conn.close()
+            self._conns.remove(conn)
+
+    def close_all(self) -> None:
+        for conn in self._conns:
+            try:
+                conn.close()
+            except Exception:
+                pass
+        self._conns.clear()
+
+
+def split_sql(script: str) -> list[str]:
+    """Split on semicolons outside quotes and comments (enough for test fixtures)."""
+    out, buf, quote, i = [], [], "", 0
+    while i < len(script):
+        ch = script[i]
+        if quote:
+            buf.append(ch)
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+            buf.append(ch)
+        elif script.startswith("--", i):
+            j = script.find("\n", i)
+            i = len(script) if j < 0 else j
+            continue
+        elif ch == ";":
+            stmt = "".join(buf).strip()
+            if stmt:
+                out.append(stmt)
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    stmt = "".join(buf).strip()
+    if stmt:
+        out.append(stmt)
+    return out
+
+
+def _new_name() -> str:
+    return "refint_t_" + uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def make_db(tmp_path: Path) -> Iterator[Any]:
+    """Factory: ``make_db("postgresql")`` -> a fresh TestDB, dropped at teardown."""
+    created: list[TestDB] = []
+
+    def factory(engine: str) -> TestDB:
+        name = _new_name()
+        if engine == "sqlite":
+            path = tmp_path / f"{name}.db"
+            sqlite3.connect(path).close()
+            db = TestDB(engine, f"sqlite:///{path}", name, path)
+        elif engine == "duckdb":
+            import duckdb
+
+            path = tmp_path / f"{name}.duckdb"
+            duckdb.connect(str(path)).close()
+            db = TestDB(engine, f"duckdb:///{path}", name, path)
+        elif engine == "postgresql":
+            admin = _pg_admin()
+            with admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            db = TestDB(engine, f"postgresql://postgres@127.0.0.1:5432/{name}", name)
+        elif engine == "mariadb":
+            admin = _my_admin()
+            try:
+                admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            finally:
+                admin.close()
+            db = TestDB(engine, f"mariadb://root@127.0.0.1:3306/{name}", name)
+        else:
+            raise ValueError(engine)
+        created.append(db)
+        return db
+
+    yield factory
+    for db in created:
+        db.close_all()
+        if db.engine == "postgresql":
+            admin = _pg_admin()
+            with admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+        elif db.engine == "mariadb":
+            admin = _my_admin()
+            try:
+                admin.cursor().execute(f"DROP DATABASE IF EXISTS `{db.name}`")
+            finally:
+                admin.close()
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db(make_db: Any, engine_name: str) -> TestDB:
+    """A fresh database on each engine in turn."""
+    result: TestDB = make_db(engine_name)
+    return result
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus folder {CORPUS} is absent")
+    return CORPUS
