@@ -98,6 +98,9 @@ class TestDB:
                 cur = conn.cursor()
                 for stmt in split_sql(sql):
                     cur.execute(stmt)
+                    if self.engine == "mariadb":
+                        while cur.nextset():
+                            pass
         finally:
             conn.close()
             self._conns.remove(conn)

@@ -27,7 +27,7 @@ class Database:
         from refint.engines import engine_for
 
         self._opened = opened
-        self.engine: Engine = engine_for(opened.conn)
+        self.engine: Engine = engine_for(opened.conn, borrowed=opened.borrowed)
         self.schemas = list(schemas) if schemas else None
         self._schema: Schema | None = None
 

@@ -37,6 +37,7 @@ class Opened:
     engine: sa.Engine | None  # an engine we created and must dispose
     close_conn: bool  # whether closing ``conn`` is ours to do
     display: str  # the target, password hidden
+    borrowed: bool = False  # the DB-API connection is the caller's
 
     def close(self) -> None:
         if self.close_conn:
@@ -179,7 +180,7 @@ def _open_object(obj: Any) -> Opened:
     import sqlalchemy as sa
 
     if isinstance(obj, sa.Connection):
-        return Opened(obj, None, False, obj.engine.url.render_as_string(hide_password=True))
+        return Opened(obj, None, False, obj.engine.url.render_as_string(hide_password=True), borrowed=True)
     if isinstance(obj, sa.Engine):
         return Opened(_connect(obj, obj.url.password), None, True, obj.url.render_as_string(hide_password=True))
     module = type(obj).__module__.split(".")[0]
@@ -195,9 +196,13 @@ def _open_object(obj: Any) -> Opened:
         poolclass=sa.pool.StaticPool,
         pool_reset_on_return=None,
     )
+    # SQLAlchemy rolls back after its first-connect checks and when a Connection closes; on a borrowed
+    # connection either would end the caller's transaction. So this engine never rolls back by itself:
+    # Engine.read_only() ends the transactions refint began with an explicit DB-API rollback.
+    engine.dialect.do_rollback = lambda dbapi_connection: None  # type: ignore[method-assign]
     conn = _connect(engine, None)
     # The pool must never close the user's DB-API connection: we drop our engine without disposing it.
-    return Opened(conn, None, True, f"<{module} connection>")
+    return Opened(conn, None, True, f"<{module} connection>", borrowed=True)
 
 
 def _dbapi_url(obj: Any, module: str) -> str:

@@ -29,9 +29,9 @@ def engine_class(name: str) -> type[Engine]:
     return cls
 
 
-def engine_for(conn: sa.Connection) -> Engine:
+def engine_for(conn: sa.Connection, *, borrowed: bool = False) -> Engine:
     """Pick the engine for a live SQLAlchemy connection by its dialect (MariaDB is told apart here)."""
     name = conn.dialect.name
     if name == "mysql" and getattr(conn.dialect, "is_mariadb", False):
         name = "mariadb"
-    return engine_class(name)(conn)
+    return engine_class(name)(conn, borrowed=borrowed)

@@ -72,9 +72,11 @@ class Engine:
     #: schemas never shown (engine-internal)
     system_schemas: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, conn: sa.Connection) -> None:
+    def __init__(self, conn: sa.Connection, *, borrowed: bool = False) -> None:
         self.conn = conn
         self.dialect = conn.dialect
+        #: the DB-API connection belongs to the caller: never end a transaction it has open
+        self.borrowed = borrowed
 
     # -- identifiers -------------------------------------------------------------------------------
     def quote(self, ident: str) -> str:
@@ -131,7 +133,7 @@ class Engine:
         When the caller's connection is already inside a transaction (an application handing us its
         connection mid-transaction), we read inside that transaction and leave it as it was.
         """
-        if self.conn.in_transaction():
+        if self.conn.in_transaction() or (self.borrowed and self._dbapi_in_transaction()):
             yield
             return
         self.conn.begin()
@@ -142,6 +144,23 @@ class Engine:
             self._end_read_only()
             if self.conn.in_transaction():
                 self.conn.rollback()
+            if self.borrowed:  # the borrowed engine's own rollback is a no-op (see target.py)
+                self.conn.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
+
+    def _dbapi_in_transaction(self) -> bool:
+        """Whether the driver-level connection has a transaction open (one SQLAlchemy did not begin)."""
+        raw: Any = self.conn.connection.dbapi_connection
+        raw = getattr(raw, "_ConnectionWrapper__c", raw)
+        if hasattr(raw, "in_transaction"):  # sqlite3
+            return bool(raw.in_transaction)
+        info = getattr(raw, "info", None)
+        if info is not None and hasattr(info, "transaction_status"):  # psycopg 3
+            return int(info.transaction_status) != 0
+        if hasattr(raw, "get_transaction_status"):  # psycopg2
+            return int(raw.get_transaction_status()) != 0
+        if hasattr(raw, "server_status"):  # PyMySQL: SERVER_STATUS_IN_TRANS
+            return bool(int(raw.server_status or 0) & 1)
+        return False
 
     def _begin_read_only(self) -> None:
         """Statements that make the just-begun transaction read-only (engine-specific)."""
