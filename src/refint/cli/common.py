@@ -53,8 +53,13 @@ def open_db(target: str | None, schemas: Sequence[str] = (), *, readonly: bool =
 
 
 def emit_json(data: Any) -> None:
-    """One JSON document on stdout, nothing else there (CONTRACT)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """One JSON document on stdout, nothing else there (CONTRACT).
+
+    Indented for a person at a terminal; compact in pipes, where the C encoder makes it several times
+    faster on large schemas (json only uses it without ``indent``).
+    """
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
     sys.stdout.write("\n")
 
 

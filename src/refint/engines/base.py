@@ -174,6 +174,23 @@ class Engine:
 
         return self.conn.execute(sa.text(sql), dict(params or {}))
 
+    def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Catalog queries on the hot path: the DB-API cursor directly, plain tuples, no Row objects.
+
+        Runs inside the SQLAlchemy connection's current transaction (it shares the DB-API connection).
+        """
+        if not self.conn.in_transaction():
+            self.conn.begin()
+        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if params is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
     def raw(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> sa.CursorResult[Any]:
         """Run driver-level SQL (catalog queries): no SQLAlchemy compilation on the hot path."""
         if params is None:

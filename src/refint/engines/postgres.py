@@ -16,7 +16,10 @@ Partitions and inheritance, as refint shows them:
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from refint.engines.base import ALL_ACTIONS, Capabilities, Engine, filter_schemas
@@ -90,6 +93,8 @@ _TYPE_NAMES = {
 }
 
 KIND = {"r": "table", "p": "partitioned"}
+ACTIONS = {code: Action.parse(code) for code in "arcnd"}
+MATCHES = {code: Match.parse(code) for code in "sfp"}
 
 
 def normalize_type(text: str, builtin: bool) -> str:
@@ -171,26 +176,44 @@ class PostgreSQL(Engine):
     def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
         names = filter_schemas(self.list_schemas(), schemas)
         params = (names,)
-        tables = self.raw(TABLES_SQL, params).fetchall()
-        columns = self.raw(COLUMNS_SQL, params).fetchall()
-        constraints = self.raw(CONSTRAINTS_SQL, params).fetchall()
+        tables = self.fetchall(TABLES_SQL, params)
+        columns = self.fetchall(COLUMNS_SQL, params)
+        constraints = self.fetchall(CONSTRAINTS_SQL, params)
         nnd = "i.indnullsnotdistinct" if self._version() >= 150000 else "false"
-        indexes = self.raw(INDEXES_SQL.format(nulls_not_distinct=nnd), params).fetchall()
-        return self._assemble(tables, columns, constraints, indexes)
+        indexes = self.fetchall(INDEXES_SQL.format(nulls_not_distinct=nnd), params)
+        # tens of thousands of small immutable objects: the cyclic GC would only rescan them
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._assemble(tables, columns, constraints, indexes)
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def _assemble(self, tables: Sequence[Any], columns: Sequence[Any], constraints: Sequence[Any],
                   indexes: Sequence[Any]) -> Schema:
         attnames: dict[int, dict[int, str]] = {}
         cols: dict[int, list[Column]] = {}
-        for relid, attnum, attname, typ, builtin, notnull, default in columns:
-            attnames.setdefault(relid, {})[attnum] = attname
-            cols.setdefault(relid, []).append(Column(attname, normalize_type(typ, builtin), not notnull, default))
+        types: dict[tuple[str, bool], str] = {}
+        # rows come ordered by (attrelid, attnum): one dict lookup per table, not per column
+        for relid, group in groupby(columns, key=itemgetter(0)):
+            names: dict[int, str] = {}
+            out: list[Column] = []
+            for _, attnum, attname, typ, builtin, notnull, default in group:
+                names[attnum] = attname
+                norm = types.get((typ, builtin))
+                if norm is None:
+                    norm = types[(typ, builtin)] = normalize_type(typ, builtin)
+                out.append(Column(attname, norm, not notnull, default))
+            attnames[relid] = names
+            cols[relid] = out
 
         missing = {row[4] for row in constraints if row[2] == "f" and row[4] not in attnames}
         if missing:
-            for relid, attnum, attname in self.raw(FOREIGN_COLUMNS_SQL, (sorted(missing),)):
+            for relid, attnum, attname in self.fetchall(FOREIGN_COLUMNS_SQL, (sorted(missing),)):
                 attnames.setdefault(relid, {})[attnum] = attname
 
+        nulls_not_distinct = {row[7] for row in indexes if row[8]}
         pks: dict[int, PrimaryKey] = {}
         uniques: dict[int, list[Unique]] = {}
         checks: dict[int, list[Check]] = {}
@@ -198,13 +221,13 @@ class PostgreSQL(Engine):
         constraint_indexes: set[int] = set()
         for (relid, conname, contype, conkey, confrelid, fschema, ftable, confkey, upd, dele, match,
              deferrable, deferred, validated, check_expr, conindid) in constraints:
-            names = attnames.get(relid, {})
-            key = tuple(names[n] for n in conkey or ())
+            key = tuple(map(attnames[relid].__getitem__, conkey or ()))
             if contype == "p":
                 pks[relid] = PrimaryKey(conname, key)
                 constraint_indexes.add(conindid)
             elif contype == "u":
-                uniques.setdefault(relid, []).append(Unique(conname, key))
+                uniques.setdefault(relid, []).append(
+                    Unique(conname, key, nulls_distinct=conindid not in nulls_not_distinct))
                 constraint_indexes.add(conindid)
             elif contype == "c":
                 checks.setdefault(relid, []).append(Check(conname, strip_outer_parens(check_expr), validated))
@@ -215,10 +238,10 @@ class PostgreSQL(Engine):
                     columns=key,
                     referred_schema=fschema,
                     referred_table=ftable,
-                    referred_columns=tuple(fnames[n] for n in confkey),
-                    on_delete=Action.parse(dele),
-                    on_update=Action.parse(upd),
-                    match=Match.parse(match),
+                    referred_columns=tuple(map(fnames.__getitem__, confkey)),
+                    on_delete=ACTIONS[dele],
+                    on_update=ACTIONS[upd],
+                    match=MATCHES[match],
                     deferrable=bool(deferrable),
                     initially_deferred=bool(deferred),
                     validated=bool(validated),
@@ -227,13 +250,13 @@ class PostgreSQL(Engine):
 
         idx: dict[int, list[Index]] = {}
         for relid, iname, indkey, unique, primary, partial, nkeys, indexrelid, nnd in indexes:
-            names = attnames.get(relid, {})
-            parts = tuple(names.get(n) if n else None for n in list(indkey)[:nkeys])
+            # attnum 0 marks an expression: no column of that number, so it maps to None
+            parts = tuple(map(attnames.get(relid, {}).get, indkey[:nkeys]))
             idx.setdefault(relid, []).append(Index(iname, parts, bool(unique), bool(partial)))
             if (unique and not primary and not partial and indexrelid not in constraint_indexes
-                    and all(p is not None for p in parts)):
+                    and None not in parts):
                 uniques.setdefault(relid, []).append(
-                    Unique(iname, tuple(p for p in parts if p is not None), index=True, nulls_distinct=not nnd))
+                    Unique(iname, parts, index=True, nulls_distinct=not nnd))  # type: ignore[arg-type]
 
         out = []
         for relid, schema, name, relkind, ispartition, pschema, pname in tables:
