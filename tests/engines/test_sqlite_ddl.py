@@ -56,7 +56,7 @@ def assert_agrees_with_engine(conn: sqlite3.Connection, parsed: ParsedTable) -> 
                         "ORDER BY cid", (parsed.name,)).fetchall()
     assert [c.name for c in parsed.columns] == [r[0] for r in rows]
     engine_pk = [r[0] for r in sorted((r for r in rows if r[4]), key=lambda r: r[4])]
-    for col, (_, type_, notnull, dflt, pk, hidden) in zip(parsed.columns, rows):
+    for col, (_, type_, notnull, dflt, pk, hidden) in zip(parsed.columns, rows, strict=True):
         # SQLite reports the six STRICT type names upper-cased; the parse keeps the case as written.
         declared = col.type.upper() if col.type.upper() in STRICT_TYPE_NAMES else col.type
         # SQLite keeps comments inside the type span (one before GENERATED ALWAYS, too); the parse drops them.
@@ -82,7 +82,7 @@ def assert_agrees_with_engine(conn: sqlite3.Connection, parsed: ParsedTable) -> 
     for row in fk_rows:  # ids count from the LAST declared foreign key
         groups.setdefault(row[0], []).append(row)
     assert len(groups) == len(parsed.foreign_keys)
-    for fk, group in zip(parsed.foreign_keys, groups.values()):
+    for fk, group in zip(parsed.foreign_keys, groups.values(), strict=True):
         assert _fold(fk.columns) == _fold(r[2] for r in group), fk
         assert fk.referred_table == group[0][1], fk
         expected_to: list[str | None] = [*fk.referred_columns] or [None] * len(group)  # None: no column list
@@ -233,6 +233,8 @@ def test_comments_inside_a_type_collapse_to_one_space() -> None:
     ("DEFAULT current_date", "current_date"),
     ("DEFAULT TRUE", "TRUE"),
     ("DEFAULT abc", "abc"),
+    ("DEFAULT key", "key"),
+    ("DEFAULT indexed", "indexed"),
     ('DEFAULT "abc"', '"abc"'),
     ("DEFAULT (1+2)", "(1+2)"),
     ("DEFAULT ( (1) * (2 + 3) )", "( (1) * (2 + 3) )"),
@@ -468,6 +470,8 @@ REJECTED_BY_BOTH = [
     "CREATE TABLE t(a INT(x))",
     "CREATE TABLE t(a INT(1, 2, 3))",
     "CREATE TABLE t(a DEFAULT -abc)",
+    "CREATE TABLE t(a DEFAULT left)",
+    "CREATE TABLE t(a INDEXED)",
     "CREATE TABLE t(a DEFAULT 1+2)",
     "CREATE TABLE t(a DEFAULT 1e)",
     "CREATE TABLE t(a DEFAULT x'abc')",
@@ -627,13 +631,13 @@ if st is not None:
         without_rowid = draw(st.booleans())
         cols = draw(st.lists(names, min_size=1, max_size=5, unique_by=_fold_one))
         generated = [i > 0 and draw(st.booleans()) and draw(st.booleans()) for i in range(len(cols))]
-        plain = [c for c, g in zip(cols, generated) if not g]
+        plain = [c for c, g in zip(cols, generated, strict=True) if not g]
         pk_mode = draw(st.sampled_from(["column", "table"] if without_rowid else ["none", "column", "table"]))
         pk_column = draw(st.sampled_from(plain))
         model: dict[str, Any] = {"name": draw(names), "columns": [], "primary_key": None, "uniques": [],
                                  "checks": [], "foreign_keys": []}
         parts: list[str] = []
-        for column, is_generated in zip(cols, generated):
+        for column, is_generated in zip(cols, generated, strict=True):
             type_ = draw(st.sampled_from(STRICT_TYPES if strict else TYPES))
             pieces = [name(column)] + ([type_] if type_ else [])
             kinds = draw(st.lists(st.sampled_from(["notnull", "null", "default", "collate", "unique", "check", "fk"]),
@@ -672,8 +676,9 @@ if st is not None:
                                   + (" AUTOINCREMENT" if auto else ""))
                     model["primary_key"] = {"name": n, "columns": (column,)}
                 elif kind == "generated":
+                    storage = draw(st.sampled_from(["", " STORED", " VIRTUAL"]))
                     pieces.append(named(n) + draw(st.sampled_from(["AS", "GENERATED ALWAYS AS"]))
-                                  + f" ({render(cols[0], 4)} || 'x')" + draw(st.sampled_from(["", " STORED", " VIRTUAL"])))
+                                  + f" ({render(cols[0], 4)} || 'x')" + storage)
             model["columns"].append(c)
             parts.append(sep().join(pieces))
 

@@ -19,6 +19,7 @@ identifiers and comments are single tokens there, so parentheses inside them do 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 __all__ = [
     "DDLParseError", "ParsedCheck", "ParsedColumn", "ParsedForeignKey", "ParsedPrimaryKey",
@@ -32,9 +33,9 @@ class ParsedColumn:
 
     ``type`` is the declared type with whitespace and comments collapsed to single spaces ("" if none).
     A type written as one quoted token is unquoted, as SQLite does. ``not_null`` is True when NOT NULL
-    is written. ``default`` is the source text after DEFAULT. ``primary_key`` is True when the column is
-    in the table's primary key, whether declared on the column or in a table constraint (like
-    ``PRAGMA table_xinfo``'s ``pk > 0``).
+    is written. ``default`` is the source text after DEFAULT, parentheses included (``PRAGMA table_xinfo``
+    drops them). ``primary_key`` is True when the column is in the table's primary key, whether declared
+    on the column or in a table constraint (like ``PRAGMA table_xinfo``'s ``pk > 0``).
     """
 
     name: str
@@ -72,7 +73,11 @@ class ParsedCheck:
 
 @dataclass(frozen=True)
 class ParsedForeignKey:
-    """A foreign key, from ``REFERENCES`` on a column or from a ``FOREIGN KEY`` table constraint."""
+    """A foreign key, from ``REFERENCES`` on a column or from a ``FOREIGN KEY`` table constraint.
+
+    Actions are None when not written, and ``match`` is the upper-cased name after MATCH. NOT DEFERRABLE
+    is never initially deferred, whatever follows it.
+    """
 
     name: str | None
     columns: tuple[str, ...]
@@ -87,7 +92,7 @@ class ParsedForeignKey:
 
 @dataclass(frozen=True)
 class ParsedTable:
-    """A parsed CREATE TABLE. Every tuple is in source order."""
+    """A parsed CREATE TABLE. ``name`` has no schema prefix. Every tuple is in source order."""
 
     name: str
     columns: tuple[ParsedColumn, ...]
@@ -128,9 +133,9 @@ _RESERVED = frozenset("""
     INTERSECT INTO IS ISNULL JOIN LIMIT NOT NOTHING NOTNULL NULL ON OR ORDER PRIMARY REFERENCES
     RETURNING SELECT SET TABLE THEN TO TRANSACTION UNION UNIQUE UPDATE USING VALUES WHEN WHERE
 """.split())
-# These can be names (parse.y's ``nm``), but not words of a type name or a bare DEFAULT identifier.
-_NAME_ONLY = frozenset("CROSS FULL INDEXED INNER LEFT NATURAL OUTER RIGHT".split())
-_NOT_TYPE = _RESERVED | _NAME_ONLY
+# Join keywords can be names (parse.y's ``nm``), but not type words or a bare DEFAULT; INDEXED is no type word.
+_JOIN_KW = frozenset("CROSS FULL INNER LEFT NATURAL OUTER RIGHT".split())
+_NOT_TYPE = _RESERVED | _JOIN_KW | {"INDEXED"}
 _TABLE_CONSTRAINT_START = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"})
 _CTIME = frozenset({"CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP"})
 _RESOLUTIONS = ("ROLLBACK", "ABORT", "FAIL", "IGNORE", "REPLACE")
@@ -245,7 +250,7 @@ def _unquote(token: _Token) -> str:
 def _join(tokens: list[_Token]) -> str:
     """Rebuild text from tokens. Any whitespace or comment between two tokens becomes one space."""
     parts = [tokens[0].text]
-    for prev, tok in zip(tokens, tokens[1:]):
+    for prev, tok in pairwise(tokens):
         parts.append(f" {tok.text}" if tok.start > prev.end else tok.text)
     return "".join(parts)
 
@@ -467,7 +472,7 @@ class _Parser:
         signed = first.word in ("+", "-")
         tok = self._next("a default value") if signed else first
         literal = tok.kind in (_NUMBER, _STRING, _BLOB) or tok.word in _CTIME or tok.word == "NULL"
-        bare = tok.kind == _QID or (tok.kind == _ID and tok.word not in _NOT_TYPE)
+        bare = tok.kind == _QID or (tok.kind == _ID and tok.word not in _RESERVED | _JOIN_KW)
         if not (literal or (bare and not signed)):
             raise self._fail("expected a default value", tok)
         return self.sql[first.start:tok.end]
