@@ -47,6 +47,7 @@ __all__ = [
     "UnsafeOperation",
     "__version__",
     "connect",
+    "explain_error",
 ]
 
 
@@ -55,6 +56,24 @@ def connect(target: Any = None, **kwargs: Any) -> Database:
     from refint.database import connect as _connect
 
     return _connect(target, **kwargs)
+
+
+def explain_error(conn: Any, error: BaseException | str, *, statement: str | None = None,
+                  params: Any = None) -> Any:
+    """Which key an IntegrityError broke: see :mod:`refint.explain`.
+
+    ``conn`` is a Database, or anything :func:`connect` accepts (typically the connection that just
+    raised ``error``; for SQLite, still inside its transaction).
+    """
+    from refint.database import Database, connect as _connect
+    from refint.explain import explain_error as _explain
+
+    db = conn if isinstance(conn, Database) else _connect(conn)
+    try:
+        return _explain(db, error, statement=statement, params=params)
+    finally:
+        if db is not conn:
+            db.close()
 
 
 def __getattr__(name: str) -> Any:

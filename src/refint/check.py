@@ -20,16 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from refint.errors import BadInput
+from refint.errors import BadInput, QueryFailed
 from refint.model import ForeignKey, Match, Schema, Table
 
 if TYPE_CHECKING:
     from refint.database import Database
     from refint.engines.base import Engine
+    from refint.relations import Relations
 
 KINDS = ("foreign_key", "primary_key", "unique", "not_null", "check")
 
@@ -118,6 +120,8 @@ class Checker:
     schema: Schema
     sample: int = 5
     jobs: list[_Job] = field(default_factory=list)
+    #: (table key, kind, columns) of keys declared only in a relations file: no index guarantees them
+    undeclared: set[tuple[Any, ...]] = field(default_factory=set)
 
     # -- SQL pieces --------------------------------------------------------------------------------
     def q(self, ident: str) -> str:
@@ -238,6 +242,11 @@ class Checker:
             kind="primary_key", constraint=name, schema=v.schema, table=v.table, columns=v.columns, count=v.count,
             sample=v.sample, message=v.message) for v in self.not_null(table, columns)]
 
+    def undeclared_pk(self, table: Table, name: str | None, columns: Sequence[str],
+                      nullable: Sequence[str]) -> list[Violation]:
+        """A primary key declared only in a relations file: NULLs and duplicates are both possible."""
+        return self.pk_nulls(table, name, nullable) + self.duplicates(table, "primary_key", name, columns)
+
     # -- planning ----------------------------------------------------------------------------------
     def plan(self, tables: Iterable[Table], kinds: Sequence[str], constraints: Sequence[str]) -> dict[str, int]:
         checked = dict.fromkeys(KINDS, 0)
@@ -254,37 +263,52 @@ class Checker:
 
         for table in tables:
             for fk in table.foreign_keys:
-                add("foreign_key", table, fk.name, lambda t=table, f=fk: self.foreign_key(t, f))
+                add("foreign_key", table, fk.name, partial(self.foreign_key, table, fk))
             pk = table.primary_key
             if pk:
                 nullable = [c for c in pk.columns if table.column(c).nullable]
-                run: Callable[[], list[Violation]] = (
-                    (lambda t=table, p=pk, n=nullable: self.pk_nulls(t, p.name, n)) if nullable else list)
-                add("primary_key", table, pk.name, run)
+                if (table.key, "primary_key", pk.columns) in self.undeclared:
+                    add("primary_key", table, pk.name, partial(self.undeclared_pk, table, pk.name, pk.columns, nullable))
+                else:
+                    add("primary_key", table, pk.name,
+                        partial(self.pk_nulls, table, pk.name, nullable) if nullable else list)
             for u in table.unique:
-                if not u.index:
+                if (table.key, "unique", u.columns) in self.undeclared:
+                    add("unique", table, u.name,
+                        partial(self.duplicates, table, "unique", u.name, u.columns, u.nulls_distinct))
+                elif not u.index:
                     add("unique", table, u.name, list)
             if caps.check_constraints:
                 for ck in table.checks:
-                    add("check", table, ck.name, lambda t=table, c=ck: self.check_constraint(t, c.name, c.expression))
+                    add("check", table, ck.name, partial(self.check_constraint, table, ck.name, ck.expression))
             required = [c.name for c in table.columns if not c.nullable]
             if required and "not_null" in kinds and not wanted:
                 checked["not_null"] += len(required)
                 self.jobs.append(_Job("not_null", table, f"{table.qualified_name} NOT NULL",
-                                      lambda t=table, r=required: self.not_null(t, r)))
+                                      partial(self.not_null, table, required)))
         return checked
 
 
 def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str] = (),
           kinds: Sequence[str] = (), sample: int = 5, timeout: float | None = None,
+          relations: Relations | None = None,
           progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
-    """Find every violating row of every declared constraint (see module docstring)."""
+    """Find every violating row of every declared constraint (see module docstring).
+
+    ``relations`` adds keys the database does not declare (``--relation``, relations files); they are
+    checked like declared ones, and their primary keys and uniques are queried for duplicates.
+    """
     for kind in kinds:
         if kind not in KINDS:
             raise BadInput(f"unknown --kind {kind!r} (choose from {', '.join(KINDS)})")
     if sample < 0:
         raise BadInput("--sample must be 0 or more")
     schema = db.inspect()
+    undeclared: set[tuple[Any, ...]] = set()
+    if relations is not None:
+        from refint.relations import apply_relations
+
+        schema, undeclared = apply_relations(schema, relations)
     selected = [schema.table(t) for t in tables] if tables else list(schema.tables)
     if constraints:
         names = {n.lower() for t in selected for n in _constraint_names(t)}
@@ -293,21 +317,42 @@ def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str
                 from refint.errors import NoSuchConstraint
 
                 raise NoSuchConstraint(f"no such constraint: {c}")
-    checker = Checker(db.engine, schema, sample)
+    checker = Checker(db.engine, schema, sample, undeclared=undeclared)
     checked = checker.plan(selected, list(kinds) or list(KINDS), constraints)
     violations: list[Violation] = []
-    with db.engine.read_only():
+    with db.engine.read_only(), db.engine.cancel_on_interrupt():
         if timeout:
             db.engine.set_statement_timeout(timeout)
         for i, job in enumerate(checker.jobs):
             if progress:
                 progress(i, len(checker.jobs), job.label)
-            violations.extend(job.run())
+            try:
+                violations.extend(job.run())
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:
+                if _interrupted(exc) or db.engine.was_cancelled():
+                    raise KeyboardInterrupt from None
+                if not hasattr(exc, "orig") and not type(exc).__module__.startswith(("sqlite3", "duckdb")):
+                    raise
+                raise QueryFailed(f"checking {job.label}: {_first_line(exc)}") from exc
         if progress:
             progress(len(checker.jobs), len(checker.jobs), "done")
     order = {k: i for i, k in enumerate(KINDS)}
     violations.sort(key=lambda v: (order[v.kind], v.schema or "", v.table, v.constraint or "", v.columns))
     return CheckReport(checked, tuple(violations), db.name)
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split("\n")[0].split())
+    return text or type(orig).__name__
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A query that stopped because the user pressed Ctrl-C (SQLite's progress handler raised it)."""
+    orig = getattr(exc, "orig", None) or exc
+    return isinstance(orig.__context__, KeyboardInterrupt) or isinstance(orig.__cause__, KeyboardInterrupt)
 
 
 def _constraint_names(table: Table) -> list[str]:

@@ -7,7 +7,7 @@ changing it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from refint.target import Opened, open_target
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from refint.check import CheckReport
+    from refint.relations import Relations
     from refint.engines.base import Capabilities, Engine
     from refint.model import Schema, Table
 
@@ -30,6 +31,8 @@ class Database:
         self.engine: Engine = engine_for(opened.conn, borrowed=opened.borrowed)
         self.schemas = list(schemas) if schemas else None
         self._schema: Schema | None = None
+        #: callbacks run after close (e.g. an in-memory DuckDB refint created for a folder of files)
+        self._on_close: list[Callable[[], object]] = []
 
     # -- connection --------------------------------------------------------------------------------
     @property
@@ -53,6 +56,9 @@ class Database:
     def close(self) -> None:
         """Close what refint opened; a connection the caller handed in stays open."""
         self._opened.close()
+        for callback in self._on_close:
+            callback()
+        self._on_close.clear()
 
     def __enter__(self) -> Database:
         return self
@@ -87,8 +93,18 @@ class Database:
         return check(self, **kwargs)
 
 
-def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonly: bool = False) -> Database:
-    """Open ``target`` (URL, path, ``REFINT_URL`` when None, or an open connection) as a Database."""
+def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonly: bool = False,
+            relations: Relations | None = None) -> Database:
+    """Open ``target`` (URL, path, ``REFINT_URL`` when None, or an open connection) as a Database.
+
+    A folder opens as a database of its Parquet/CSV files (see :mod:`refint.files`).
+    """
+    import os
+
+    if isinstance(target, (str, os.PathLike)) and "://" not in str(target) and os.path.isdir(target):
+        from refint.files import open_folder
+
+        return open_folder(os.fspath(target), relations)
     opened = open_target(target, readonly=readonly)
     try:
         return Database(opened, schemas=schemas)

@@ -124,7 +124,7 @@ def _connection_message(exc: BaseException) -> str:
     text = " ".join(str(orig).split())
     # psycopg: 'connection failed: connection to server at "127.0.0.1", port 5439 failed: Connection refused ...'
     text = re.sub(r"\s*Is the server running on that host and accepting TCP/IP connections\?", "", text)
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
     if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
         text = f"({args[0]}) {args[1]}"  # PyMySQL: (1045, "Access denied for user ...")
     return f"cannot connect: {text}" if text else f"cannot connect: {type(orig).__name__}"

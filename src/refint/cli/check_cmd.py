@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,13 +23,16 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from refint.check import CheckReport
+    from refint.database import Database
 
 
 @click.command(epilog="""\b
 Examples:
   refint check examples/school.db
   refint check postgresql://postgres@127.0.0.1/shop --table orders --kind foreign_key
-  refint check mariadb://root@127.0.0.1/shop --format json --sample 20 --timeout 60""")
+  refint check mariadb://root@127.0.0.1/shop --format json --sample 20 --timeout 60
+  refint check warehouse.duckdb --relation 'orders(customer_id) -> customers(id)'
+  refint check data/ --relations relations.toml""")
 @target_argument
 @click.option("--table", "tables", multiple=True, metavar="T", help="Only this table (repeatable).")
 @click.option("--constraint", "constraints", multiple=True, metavar="NAME", help="Only this constraint (repeatable).")
@@ -38,13 +41,18 @@ Examples:
               help="Only this kind of constraint (repeatable).")
 @click.option("--sample", default=5, show_default=True, type=click.IntRange(min=0),
               help="Violating keys to show per constraint.")
+@click.option("--relation", "relation_specs", multiple=True, metavar="'child(a)->parent(x)'",
+              help="A key the database does not declare (repeatable).")
+@click.option("--relations", "relations_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A TOML file declaring keys, uniques and relationships (see docs/check.md).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Server-side statement timeout (SQLite: for the whole run).")
 @schema_option
 @format_option()
 @debug_option
 def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, ...], kinds: tuple[str, ...],
-          sample: int, timeout: float | None, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+          sample: int, relation_specs: tuple[str, ...], relations_file: str | None, timeout: float | None,
+          schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
     """Find every row that breaks a declared constraint, enforced or not.
 
     Python twin: ``refint.connect(target).check(...)``.
@@ -52,13 +60,18 @@ def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, .
 
     def body() -> int:
         from refint.check import check as run_check
+        from refint.relations import Relations, load_relations_file, parse_relation
 
-        with open_db(target, schemas) as db:
+        relations = load_relations_file(relations_file) if relations_file else None
+        for spec in relation_specs:
+            relations = (relations or Relations()).merge(parse_relation(spec))
+        with open_db(target, schemas, relations=relations) as db:
+            kwargs = dict(tables=tables, constraints=constraints, kinds=kinds, sample=sample, timeout=timeout,
+                          relations=relations)
             if fmt == "json" or not sys.stderr.isatty():
-                report = run_check(db, tables=tables, constraints=constraints, kinds=kinds, sample=sample,
-                                   timeout=timeout)
+                report = run_check(db, **kwargs)  # type: ignore[arg-type]
             else:
-                report = _with_progress(db, tables, constraints, kinds, sample, timeout)
+                report = _with_progress(db, kwargs)
             if fmt == "json":
                 emit_json(report.to_dict())
             else:
@@ -68,8 +81,7 @@ def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, .
     run_guarded(body, debug)
 
 
-def _with_progress(db: object, tables: tuple[str, ...], constraints: tuple[str, ...], kinds: tuple[str, ...],
-                   sample: int, timeout: float | None) -> CheckReport:
+def _with_progress(db: Database, kwargs: dict[str, Any]) -> CheckReport:
     from rich.progress import Progress
 
     from refint.check import check as run_check
@@ -80,8 +92,7 @@ def _with_progress(db: object, tables: tuple[str, ...], constraints: tuple[str, 
         def progress(done: int, total: int, label: str) -> None:
             bar.update(task, completed=done, total=total, description=label[:60])
 
-        return run_check(db, tables=tables, constraints=constraints, kinds=kinds, sample=sample,  # type: ignore[arg-type]
-                         timeout=timeout, progress=progress)
+        return run_check(db, progress=progress, **kwargs)
 
 
 def render(con: Console, report: CheckReport, display: str) -> None:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from refint.database import Database
+    from refint.relations import Relations
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,14 +39,15 @@ def debug_option(fn: F) -> F:
 
 
 @contextmanager
-def open_db(target: str | None, schemas: Sequence[str] = (), *, readonly: bool = True) -> Iterator[Database]:
+def open_db(target: str | None, schemas: Sequence[str] = (), *, readonly: bool = True,
+            relations: Relations | None = None) -> Iterator[Database]:
     from refint.database import connect
 
     if not target:
         from refint.errors import InvalidTarget
 
         raise InvalidTarget("no TARGET given and REFINT_URL is not set (try: refint COMMAND path/to/file.db)")
-    db = connect(target, schemas=list(schemas) or None, readonly=readonly)
+    db = connect(target, schemas=list(schemas) or None, readonly=readonly, relations=relations)
     try:
         yield db
     finally:

@@ -18,6 +18,7 @@ import click
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "inspect": ("refint.cli.inspect_cmd", "inspect", "Show every constraint of the database."),
     "check": ("refint.cli.check_cmd", "check", "Find every row that breaks a constraint."),
+    "explain": ("refint.cli.explain_cmd", "explain", "Say which key an IntegrityError broke."),
 }
 
 EPILOG = """\b

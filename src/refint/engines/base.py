@@ -105,6 +105,19 @@ class Engine:
                 f"FROM {child} c LEFT JOIN {parent} p ON {on} "
                 f"WHERE {not_null} AND {probe} IS NULL GROUP BY {group} ORDER BY {group} LIMIT :sample")
 
+    @contextmanager
+    def cancel_on_interrupt(self) -> Iterator[None]:
+        """Make Ctrl-C cancel the running query on the server, not just stop waiting for it.
+
+        psycopg 3 already sends a cancel request on KeyboardInterrupt; engines whose driver does not
+        override this (SQLite: a progress handler lets the interrupt in; MySQL: KILL QUERY).
+        """
+        yield
+
+    def was_cancelled(self) -> bool:
+        """Whether the last query stopped because of Ctrl-C (engines that cancel by themselves)."""
+        return False
+
     def set_statement_timeout(self, seconds: float) -> None:
         """Limit each following statement of the current transaction to ``seconds`` (server-side)."""
         from refint.errors import NotSupported
@@ -195,7 +208,7 @@ class Engine:
         """Run driver-level SQL (catalog queries): no SQLAlchemy compilation on the hot path."""
         if params is None:
             return self.conn.exec_driver_sql(sql)
-        return self.conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+        return self.conn.exec_driver_sql(sql, params)
 
 
 def filter_schemas(found: Sequence[str], wanted: Sequence[str] | None) -> list[str]:

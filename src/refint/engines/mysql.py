@@ -48,7 +48,6 @@ from refint.model import Action, Check, Column, ForeignKey, Index, Match, Primar
 INNODB_ACTIONS = frozenset({Action.NO_ACTION, Action.RESTRICT, Action.CASCADE, Action.SET_NULL})
 
 #: ``server_status`` bit set while the server holds an open transaction (MySQL protocol constant).
-SERVER_STATUS_IN_TRANS = 1
 
 #: DATA_TYPE values whose MySQL 8 ``COLUMN_DEFAULT`` is already valid SQL without quotes.
 _UNQUOTED_TYPES = frozenset({
@@ -138,32 +137,53 @@ class MySQL(Engine):
         return [current]
 
     # -- transactions ------------------------------------------------------------------------------
-    @contextmanager
-    def read_only(self) -> Iterator[None]:
-        """As :meth:`Engine.read_only`, plus the server's own view of the transaction.
-
-        A PyMySQL connection handed to us may hold uncommitted writes that SQLAlchemy knows nothing about.
-        ``START TRANSACTION`` would silently COMMIT them and the final rollback would be ours, so when the
-        server says a transaction is open we read inside it and leave it alone, as the base class does for
-        a transaction SQLAlchemy knows about.
-        """
-        if self._server_in_transaction():
-            yield
-            return
-        with super().read_only():
-            yield
-
-    def _server_in_transaction(self) -> bool:
-        dbapi: Any = self.conn.connection.dbapi_connection
-        status = getattr(dbapi, "server_status", 0) or 0
-        return bool(int(status) & SERVER_STATUS_IN_TRANS)
-
     def _begin_read_only(self) -> None:
         """SQLAlchemy's ``begin()`` sends nothing to MySQL, so this is the transaction's first statement.
 
         Inside it any write fails with error 1792 (``ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION``).
         """
         self.raw("START TRANSACTION READ ONLY")
+
+    @contextmanager
+    def cancel_on_interrupt(self) -> Iterator[None]:
+        """PyMySQL just stops reading on Ctrl-C while the server goes on: KILL QUERY it from a second
+        connection (same URL) so the server stops too."""
+        conn_id = self.raw("SELECT CONNECTION_ID()").scalar()
+        try:
+            yield
+        except KeyboardInterrupt:
+            self._kill_query(conn_id)
+            raise
+
+    def _kill_query(self, conn_id: Any) -> None:
+        import pymysql
+
+        url = self.conn.engine.url
+        try:
+            other = pymysql.connect(host=url.host or "localhost", port=url.port or 3306, user=url.username or "",
+                                    password=url.password or "", connect_timeout=5)
+        except Exception:
+            return
+        try:
+            other.cursor().execute(f"KILL QUERY {int(conn_id)}")
+        finally:
+            other.close()
+
+    #: session variable for the statement timeout, and the unit it takes per second
+    timeout_variable = ("max_execution_time", 1000)  # MySQL: milliseconds, SELECT only
+
+    def set_statement_timeout(self, seconds: float) -> None:
+        """A session limit for each following statement; reset when the read-only transaction ends."""
+        name, scale = self.timeout_variable
+        self._timeout_reset = (name, self.raw(f"SELECT @@SESSION.{name}").scalar())
+        self.raw(f"SET SESSION {name} = {float(seconds) * scale:.3f}" if scale == 1
+                 else f"SET SESSION {name} = {int(seconds * scale)}")
+
+    def _end_read_only(self) -> None:
+        reset: tuple[str, Any] | None = getattr(self, "_timeout_reset", None)
+        if reset is not None:
+            self.raw(f"SET SESSION {reset[0]} = {reset[1]}")
+            del self._timeout_reset
 
     # -- introspection -----------------------------------------------------------------------------
     def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
@@ -332,6 +352,8 @@ class MySQL(Engine):
 
 class MariaDB(MySQL):
     """MariaDB 10.2.7+ with InnoDB: defaults as SQL text, table-scoped CHECK names, system versioning."""
+
+    timeout_variable = ("max_statement_time", 1)  # MariaDB: seconds, any statement
 
     name: ClassVar[str] = "mariadb"
     capabilities: ClassVar[Capabilities] = dataclasses.replace(

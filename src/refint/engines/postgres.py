@@ -198,15 +198,15 @@ class PostgreSQL(Engine):
         # rows come ordered by (attrelid, attnum): one dict lookup per table, not per column
         for relid, group in groupby(columns, key=itemgetter(0)):
             names: dict[int, str] = {}
-            out: list[Column] = []
+            table_cols: list[Column] = []
             for _, attnum, attname, typ, builtin, notnull, default in group:
                 names[attnum] = attname
                 norm = types.get((typ, builtin))
                 if norm is None:
                     norm = types[(typ, builtin)] = normalize_type(typ, builtin)
-                out.append(Column(attname, norm, not notnull, default))
+                table_cols.append(Column(attname, norm, not notnull, default))
             attnames[relid] = names
-            cols[relid] = out
+            cols[relid] = table_cols
 
         missing = {row[4] for row in constraints if row[2] == "f" and row[4] not in attnames}
         if missing:
@@ -258,7 +258,7 @@ class PostgreSQL(Engine):
                 uniques.setdefault(relid, []).append(
                     Unique(iname, parts, index=True, nulls_distinct=not nnd))  # type: ignore[arg-type]
 
-        out = []
+        out: list[Table] = []
         for relid, schema, name, relkind, ispartition, pschema, pname in tables:
             if ispartition:
                 kind = "partition"

@@ -17,7 +17,8 @@ Choices documented in docs/engines.md:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from refint.engines.base import Capabilities, Engine
@@ -80,23 +81,54 @@ class SQLite(Engine):
 
     def _begin_read_only(self) -> None:
         self.raw("PRAGMA query_only = ON")
+        self._deadline: float | None = None
+
+    @contextmanager
+    def cancel_on_interrupt(self) -> Iterator[None]:
+        """SQLite runs in this process: a progress handler gives Python a chance to raise
+        KeyboardInterrupt (and enforce ``--timeout``) in the middle of a long statement."""
+        import signal
+        import threading
+        import time
+
+        self._cancelled = False
+
+        def handler() -> int:
+            deadline = getattr(self, "_deadline", None)
+            return 1 if self._cancelled or (deadline is not None and time.monotonic() > deadline) else 0
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            self._cancelled = True
+
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, on_sigint)
+        self._dbapi().set_progress_handler(handler, 20_000)
+        try:
+            yield
+            if self._cancelled:
+                raise KeyboardInterrupt
+        finally:
+            self._dbapi().set_progress_handler(None, 0)
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def was_cancelled(self) -> bool:
+        return bool(getattr(self, "_cancelled", False))
 
     def _end_read_only(self) -> None:
         self.raw("PRAGMA query_only = OFF")
-        self._dbapi().set_progress_handler(None, 0)
+        self._deadline = None
 
     def _dbapi(self) -> Any:
         return self.conn.connection.dbapi_connection
 
     def set_statement_timeout(self, seconds: float) -> None:
-        """SQLite has no server: a progress handler interrupts the run once ``seconds`` have passed.
-
-        The limit covers everything until the read-only transaction ends, not each statement.
-        """
+        """SQLite has no server: the progress handler of :meth:`cancel_on_interrupt` interrupts the run
+        once ``seconds`` have passed. The limit covers the whole run, not each statement."""
         import time
 
-        deadline = time.monotonic() + seconds
-        self._dbapi().set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 100_000)
+        self._deadline = time.monotonic() + seconds
 
     def list_schemas(self) -> list[str]:
         return []
@@ -158,7 +190,8 @@ class SQLite(Engine):
             parts = tuple(r[5] if r[4] >= 0 else None for r in rows)
             indexes.append(Index(iname, parts, bool(unique), bool(partial)))
             if origin == "u":
-                match = next((u for u in parsed_uniques if _same(u.columns, parts)), None)
+                names = [str(c) for c in parts]
+                match = next((u for u in parsed_uniques if _same(u.columns, names)), None)
                 if match is not None:
                     parsed_uniques.remove(match)
                 uniques.append(Unique(match.name if match else None, tuple(str(c) for c in parts)))

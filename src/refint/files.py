@@ -1,0 +1,88 @@
+"""Folders of Parquet/CSV files as a database: ``refint check data/ --relations relations.toml``.
+
+Each table is one file or one glob, read by an in-memory DuckDB through a view, so ``check`` runs the
+same set-based SQL on files as on tables and nothing is copied. Discovery: ``name.parquet``,
+``name.csv`` (also ``.csv.gz``, ``.tsv``) at the top of the folder, and a sub-folder ``name/`` holding
+such files, are table ``name``; a relations file's ``[tables.NAME] file = "..."`` adds or overrides one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from refint.errors import BadInput, InvalidTarget
+from refint.model import Column, Schema, Table
+
+if TYPE_CHECKING:
+    from refint.database import Database
+    from refint.relations import Relations
+
+READERS = {".parquet": "read_parquet", ".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".gz": "read_csv_auto"}
+
+
+def _reader(path: str) -> str:
+    lower = path.lower()
+    if lower.endswith(".parquet") or lower.endswith(".parq"):
+        return "read_parquet"
+    if lower.endswith((".csv", ".tsv", ".csv.gz", ".tsv.gz", ".txt")):
+        return "read_csv_auto"
+    raise BadInput(f"cannot tell the format of {path} (expected .parquet, .csv or .tsv)")
+
+
+def discover(folder: Path) -> dict[str, str]:
+    """Table name -> file or glob, from the folder's layout."""
+    found: dict[str, str] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file():
+            name = entry.name
+            for suffix in (".csv.gz", ".tsv.gz", ".parquet", ".parq", ".csv", ".tsv"):
+                if name.lower().endswith(suffix):
+                    found[name[: -len(suffix)]] = str(entry)
+                    break
+        elif entry.is_dir() and not entry.name.startswith("."):
+            for pattern in ("*.parquet", "*.csv"):
+                if any(entry.glob(pattern)):
+                    found[entry.name] = str(entry / pattern)
+                    break
+    return found
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def open_folder(folder: str | Path, relations: Relations | None = None) -> Database:
+    """An in-memory DuckDB with one view per table file; the schema comes from the files' columns."""
+    import duckdb  # type: ignore[import-untyped,unused-ignore]
+
+    from refint.database import connect
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise InvalidTarget(f"no such folder: {folder}")
+    tables = discover(root)
+    if relations is not None:
+        tables.update(relations.files)
+    if not tables:
+        raise InvalidTarget(f"{folder} holds no .parquet or .csv files")
+    con: Any = duckdb.connect(":memory:")
+    model = []
+    try:
+        for name, pattern in sorted(tables.items()):
+            con.execute(f"CREATE VIEW {quote(name)} AS SELECT * FROM {_reader(pattern)}({_literal(pattern)})")
+            described = con.execute(f"DESCRIBE {quote(name)}").fetchall()
+            columns = tuple(Column(str(r[0]), str(r[1]).upper(), True, None) for r in described)
+            model.append(Table(None, name, columns, kind="file"))
+    except duckdb.Error as exc:
+        con.close()
+        raise InvalidTarget(f"cannot read {folder}: {str(exc).splitlines()[0]}") from None
+    db = connect(con)
+    db._schema = Schema("duckdb", tuple(model))
+    db._opened.display = str(root)
+    db._on_close.append(con.close)
+    return db

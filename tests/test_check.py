@@ -1,0 +1,298 @@
+"""check: engine-specific paths, relations, folders of files, explain, the pytest helper, timeouts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import refint
+from refint.errors import BadInput, NoSuchConstraint, QueryFailed
+from refint.relations import parse_relation
+from refint.testing import assert_integrity
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHOOL = ROOT / "examples" / "school.db"
+
+
+def test_school_example_is_built_from_its_sql(tmp_path: Path) -> None:
+    built = tmp_path / "school.db"
+    conn = sqlite3.connect(built)
+    conn.executescript((ROOT / "examples" / "school.sql").read_text())
+    conn.close()
+    shipped = sqlite3.connect(f"file:{SCHOOL}?mode=ro", uri=True)
+    fresh = sqlite3.connect(built)
+    assert list(shipped.iterdump()) == list(fresh.iterdump()), "examples/school.db is stale: rebuild it"
+
+
+def test_school_example_findings_match_sqlite_itself() -> None:
+    with refint.connect(SCHOOL) as db:
+        report = db.check()
+    fk = [(v.table, v.count) for v in report.violations if v.kind == "foreign_key"]
+    raw = sqlite3.connect(f"file:{SCHOOL}?mode=ro", uri=True)
+    pragma = raw.execute("PRAGMA foreign_key_check").fetchall()
+    assert sum(n for _, n in fk) == len(pragma)
+    assert {t for t, _ in fk} == {r[0] for r in pragma}
+    checks = {v.constraint for v in report.violations if v.kind == "check"}
+    assert checks == {"ck_course_credits", "ck_enrollment_grade"}
+
+
+def test_check_leaves_sqlite_file_byte_identical(tmp_path: Path) -> None:
+    copy = tmp_path / "school.db"
+    copy.write_bytes(SCHOOL.read_bytes())
+    before = copy.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "refint", "check", str(copy), "--format", "json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert copy.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["school.db"]  # no journal or WAL left behind
+
+
+def test_filters_and_unknown_constraint() -> None:
+    with refint.connect(SCHOOL) as db:
+        only = db.check(constraints=["fk_student_advisor"])
+        assert [v.constraint for v in only.violations] == ["fk_student_advisor"]
+        assert sum(only.checked.values()) == 1
+        by_table = db.check(tables=["course"], kinds=["check"])
+        assert [v.constraint for v in by_table.violations] == ["ck_course_credits"]
+        with pytest.raises(NoSuchConstraint):
+            db.check(constraints=["nope"])
+        with pytest.raises(BadInput):
+            db.check(kinds=["bogus"])
+
+
+def test_match_full_partly_null_on_postgres(make_db: Any) -> None:
+    db = make_db("postgresql")
+    db.run("""
+        CREATE TABLE p (a INT, b INT, PRIMARY KEY (a, b));
+        CREATE TABLE c (id INT PRIMARY KEY, a INT, b INT);
+        INSERT INTO p VALUES (1, 1);
+        INSERT INTO c VALUES (1, 1, 1), (2, 1, NULL), (3, NULL, NULL), (4, 2, 2), (5, NULL, 7);
+        ALTER TABLE c ADD CONSTRAINT c_full FOREIGN KEY (a, b) REFERENCES p MATCH FULL NOT VALID;
+    """)
+    with refint.connect(db.url) as conn:
+        report = conn.check(kinds=["foreign_key"])
+    by_message = {v.message.split()[0]: v.count for v in report.violations}
+    assert by_message == {"Key": 1, "MATCH": 2}
+    # PostgreSQL itself agrees that the constraint does not hold
+    with pytest.raises(Exception, match="violates foreign key constraint"):
+        db.run("ALTER TABLE c VALIDATE CONSTRAINT c_full")
+
+
+def test_not_valid_check_and_counts_match_validate(make_db: Any) -> None:
+    db = make_db("postgresql")
+    db.run("""
+        CREATE TABLE "order" (id INT PRIMARY KEY, qty INT);
+        INSERT INTO "order" SELECT g, g - 5 FROM generate_series(1, 20) g;
+        ALTER TABLE "order" ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID;
+    """)
+    with refint.connect(db.url) as conn:
+        report = conn.check(kinds=["check"], sample=2)
+    assert [(v.constraint, v.count) for v in report.violations] == [("qty_positive", 5)]
+    assert len(report.violations[0].sample) == 2
+    assert db.query('SELECT count(*) FROM "order" WHERE NOT (qty > 0)') == [(5,)]
+
+
+def test_relation_specs_parse() -> None:
+    rel = parse_relation('"line item"(order_id, "we""ird") -> sales.orders(id, x)')
+    (child, parent, name, match), = rel.foreign_keys
+    assert (child.name, child.columns) == ("line item", ("order_id", 'we"ird'))
+    assert (parent.schema, parent.name, parent.columns) == ("sales", "orders", ("id", "x"))
+    for bad in ["orders(id) parent(x)", "(a) -> p(x)", "c(a -> p(x)", "c() -> p(x)", "c -> p(x)"]:
+        with pytest.raises(BadInput):
+            parse_relation(bad)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb", "duckdb"])
+def test_undeclared_relations_and_keys(make_db: Any, engine: str, tmp_path: Path) -> None:
+    db = make_db(engine)
+    db.run("""
+        CREATE TABLE customers (id INT, code VARCHAR(10));
+        CREATE TABLE orders (id INT, customer_id INT);
+        INSERT INTO customers VALUES (1, 'a'), (2, 'b'), (2, 'c'), (3, 'a');
+        INSERT INTO orders VALUES (1, 1), (2, 9), (3, 9), (4, NULL), (5, 2);
+    """)
+    rel_file = tmp_path / "relations.toml"
+    rel_file.write_text('[tables.customers]\nprimary_key = ["id"]\nunique = [["code"]]\n\n'
+                        '[[relations]]\nrelation = "orders(customer_id) -> customers"\nname = "fk_orders"\n')
+    with refint.connect(db.url) as conn:
+        assert conn.check().ok  # nothing declared: nothing to find
+        report = conn.check(relations=refint.relations.load_relations_file(rel_file))
+    got = {(v.kind, v.constraint): v.count for v in report.violations}
+    assert got == {("foreign_key", "fk_orders"): 2, ("primary_key", "customers_pkey"): 2,
+                   ("unique", "customers_code_key"): 2}
+
+
+def test_folder_of_files(tmp_path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT i AS id FROM range(1, 6) t(i)) TO '{tmp_path}/customers.csv' (HEADER)")
+    (tmp_path / "orders").mkdir()
+    for part in (1, 2):
+        con.execute(f"COPY (SELECT i AS id, i % 8 AS customer_id FROM range({part * 10}, {part * 10 + 10}) t(i)) "
+                    f"TO '{tmp_path}/orders/part{part}.parquet'")
+    expected = con.execute(f"SELECT count(*) FROM read_parquet('{tmp_path}/orders/*.parquet') o "
+                           f"WHERE customer_id NOT IN (SELECT id FROM read_csv_auto('{tmp_path}/customers.csv'))"
+                           ).fetchone()[0]
+    con.close()
+    (tmp_path / "rel.toml").write_text('[[relations]]\nrelation = "orders(customer_id) -> customers(id)"\n')
+    proc = subprocess.run([sys.executable, "-m", "refint", "check", str(tmp_path), "--relations",
+                           str(tmp_path / "rel.toml"), "--format", "json"], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    (v,) = json.loads(proc.stdout)["violations"]
+    assert v["table"] == "orders" and v["count"] == expected > 0
+
+
+def test_assert_integrity_helper(make_db: Any) -> None:
+    db = make_db("sqlite")
+    db.run("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p_id INT REFERENCES p); "
+           "INSERT INTO c VALUES (5);")
+    with pytest.raises(AssertionError, match=r"foreign_key c .*Key \(p_id\)=\(5\)"):
+        assert_integrity(db.url)
+    db.run("INSERT INTO p VALUES (5)")
+    assert assert_integrity(db.url).ok
+
+
+def test_timeout_is_enforced_by_the_server(make_db: Any) -> None:
+    db = make_db("postgresql")
+    db.run("CREATE TABLE t (x INT, CONSTRAINT slow CHECK (x > 0)) ; INSERT INTO t VALUES (1)")
+    db.run("CREATE FUNCTION slow_true(int) RETURNS bool LANGUAGE sql AS 'SELECT pg_sleep(3) IS NOT NULL'")
+    db.run("ALTER TABLE t ADD CONSTRAINT slower CHECK (slow_true(x)) NOT VALID")
+    with refint.connect(db.url) as conn:
+        with pytest.raises(Exception, match="statement timeout|canceling statement"):
+            conn.check(kinds=["check"], timeout=0.5)
+
+
+# -- explain -----------------------------------------------------------------------------------------
+
+def test_explain_sqlite_bare_error_with_statement(make_db: Any) -> None:
+    db = make_db("sqlite")
+    db.run("CREATE TABLE p (id INTEGER PRIMARY KEY); "
+           "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT CONSTRAINT fk_c_p REFERENCES p); INSERT INTO p VALUES (1)")
+    raw = sqlite3.connect(db.path)
+    raw.execute("PRAGMA foreign_keys = ON")
+    stmt = "INSERT INTO c VALUES (1, 1), (2, 77)"
+    with pytest.raises(sqlite3.IntegrityError) as info:
+        raw.execute(stmt)
+    result = refint.explain_error(raw, info.value, statement=stmt)
+    assert (result.constraint, result.table, result.keys) == ("fk_c_p", "c", ({"p_id": 77},))
+    assert raw.execute("SELECT count(*) FROM c").fetchone() == (0,)  # replay rolled back
+    raw.close()
+
+
+def test_explain_sqlite_deferred_failure_in_open_transaction(make_db: Any) -> None:
+    db = make_db("sqlite")
+    db.run("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, "
+           "p_id INT CONSTRAINT fk_def REFERENCES p DEFERRABLE INITIALLY DEFERRED)")
+    raw = sqlite3.connect(db.path, isolation_level=None)
+    raw.execute("PRAGMA foreign_keys = ON")
+    raw.execute("BEGIN")
+    raw.execute("INSERT INTO c VALUES (1, 5)")
+    with pytest.raises(sqlite3.IntegrityError) as info:
+        raw.execute("COMMIT")
+    assert raw.in_transaction
+    result = refint.explain_error(raw, info.value)
+    assert (result.constraint, result.keys) == ("fk_def", ({"p_id": 5},))
+    raw.execute("ROLLBACK")
+    raw.close()
+
+
+def test_explain_postgres(make_db: Any) -> None:
+    import psycopg
+
+    db = make_db("postgresql")
+    db.run("CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (id INT PRIMARY KEY, p_id INT "
+           "CONSTRAINT fk_c_p REFERENCES p); INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (1, 1), (2, 1)")
+    raw = psycopg.connect(f"host=127.0.0.1 user=postgres dbname={db.name}", autocommit=True)
+    with pytest.raises(psycopg.errors.ForeignKeyViolation) as info:
+        raw.execute("INSERT INTO c VALUES (3, 42)")
+    result = refint.explain_error(raw, info.value)
+    assert (result.kind, result.constraint, result.table, result.keys) == (
+        "missing_parent", "fk_c_p", "c", ({"p_id": "42"},))
+    with pytest.raises(psycopg.errors.ForeignKeyViolation) as info:
+        raw.execute("DELETE FROM p WHERE id = 1")
+    result = refint.explain_error(raw, info.value)
+    assert (result.kind, result.constraint, result.referencing_rows) == ("still_referenced", "fk_c_p", 2)
+    raw.close()
+
+
+def test_explain_mariadb_with_statement(make_db: Any) -> None:
+    import pymysql
+
+    db = make_db("mariadb")
+    db.run("CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (id INT PRIMARY KEY, p_id INT, "
+           "CONSTRAINT fk_c_p FOREIGN KEY (p_id) REFERENCES p (id)); INSERT INTO p VALUES (1); "
+           "INSERT INTO c VALUES (1, 1)")
+    raw = pymysql.connect(host="127.0.0.1", user="root", password="", database=db.name, autocommit=True)
+    stmt = "DELETE FROM p WHERE id = 1"
+    with pytest.raises(pymysql.err.IntegrityError) as info:
+        raw.cursor().execute(stmt)
+    result = refint.explain_error(raw, info.value, statement=stmt)
+    assert (result.kind, result.constraint, result.keys) == ("still_referenced", "fk_c_p", ({"p_id": 1},))
+    cur = raw.cursor()
+    cur.execute("SELECT count(*) FROM p")
+    assert cur.fetchone() == (1,)
+    raw.close()
+
+
+def test_explain_cli_rejects_other_errors() -> None:
+    proc = subprocess.run([sys.executable, "-m", "refint", "explain", str(SCHOOL), "--error", "disk full"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "not a foreign-key error" in proc.stderr
+
+
+def test_timeout_on_mariadb_and_reset_afterwards(make_db: Any) -> None:
+    db = make_db("mariadb")
+    db.run("CREATE TABLE t (x INT, CONSTRAINT slow CHECK (SHA2(SHA2(x, 512), 512) <> ''));"
+           "INSERT INTO t SELECT seq FROM seq_1_to_500000")
+    with refint.connect(db.url) as conn:
+        with pytest.raises(Exception, match="max_statement_time|interrupted|exceeded"):
+            conn.check(kinds=["check"], timeout=0.01)
+        assert float(conn.engine.raw("SELECT @@SESSION.max_statement_time").scalar()) == 0.0
+
+
+SLOW = {
+    # a CHECK expensive enough to keep the engine busy for many seconds
+    "sqlite": ("CREATE TABLE t (x INT CONSTRAINT slow CHECK (length(printf('%.200c', x)) > 0));"
+               "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "
+               "INSERT INTO t SELECT i FROM n;"),
+    "postgresql": ("CREATE FUNCTION slow_true(int) RETURNS bool LANGUAGE sql AS 'SELECT pg_sleep(30) IS NOT NULL';"
+                   "CREATE TABLE t (x INT); INSERT INTO t VALUES (1);"
+                   "ALTER TABLE t ADD CONSTRAINT slow CHECK (slow_true(x)) NOT VALID;"),
+    "mariadb": ("CREATE TABLE t (x INT, CONSTRAINT slow CHECK (SHA2(SHA2(SHA2(x, 512), 512), 512) <> ''));"
+                "INSERT INTO t SELECT seq FROM seq_1_to_3000000;"),
+}
+
+
+@pytest.mark.parametrize("engine", sorted(SLOW))
+def test_ctrl_c_cancels_the_running_query(make_db: Any, engine: str) -> None:
+    import signal
+
+    db = make_db(engine)
+    db.run(SLOW[engine])
+    proc = subprocess.Popen([sys.executable, "-m", "refint", "check", db.url, "--kind", "check"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    if engine == "postgresql":
+        time.sleep(0.5)
+        running = db.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%slow_true%' "
+                           "AND pid <> pg_backend_pid()")
+        assert running == [(0,)]
+    elif engine == "mariadb":
+        time.sleep(0.5)
+        running = db.query("SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SHA2%' "
+                           "AND ID <> CONNECTION_ID()")
+        assert running == [(0,)]
