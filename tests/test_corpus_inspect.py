@@ -199,7 +199,16 @@ def test_corpus_inspect(case: tuple[str, str, str], corpus: Path, make_db: Any) 
     features = C.fk_features(schema)
     assert {k: features.get(k, 0) for k in expected.features} == expected.features
 
-    # 5. the CLI prints the same document
+    # 5. the data checks clean (the README found no orphan in any of them), except the employees
+    #    variant loaded with its optional file of 24 orphans
+    with refint.connect(db.url) as rdb:
+        report = rdb.check()
+    if variant == "orphans":
+        assert [(v.kind, v.table, v.count) for v in report.violations] == [("foreign_key", "dept_manager", 24)]
+    else:
+        assert report.ok, [v.to_dict() for v in report.violations][:5]
+
+    # 6. the CLI prints the same document
     proc = subprocess.run([sys.executable, "-m", "refint", "inspect", db.url, "--format", "json"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,311 @@
+"""``refint check`` against the engines' own work on the same data, in one run.
+
+    .venv/bin/python benchmarks/bench_check.py [--parent 1000000] [--child 10000000]
+        [--engines sqlite,postgresql,mariadb,duckdb,parquet] [--repeat 3]
+
+Data (issue 3): a parent of P rows, a child of C rows whose key is 1% NULL and 0.1% orphans, without and
+then with an index on the child's key. Generated once into benchmarks/out/ (SQLite, DuckDB, Parquet)
+and into the databases ``refint_bench_check`` (PostgreSQL, MariaDB); reused while the sizes match.
+
+For each engine and index state it times (median of --repeat) the engine's own work and
+``refint check TARGET --kind foreign_key --format json`` as a whole process, verifies refint's count
+against the known number of orphans, and records the refint process's peak memory (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+PY = sys.executable
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def refint_run(target: str, repeat: int) -> tuple[float, int, float]:
+    """Median wall time, orphan count reported, peak RSS (MB) of the refint process."""
+    times, count, peak = [], -1, 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [PY, "-c", "import resource, runpy, sys; sys.argv = ['refint'] + sys.argv[1:];"
+             "\ntry:\n    runpy.run_module('refint', run_name='__main__')\nfinally:\n"
+             "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
+             "check", target, "--kind", "foreign_key", "--format", "json"],
+            capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        data = json.loads(proc.stdout)
+        count = sum(v["count"] for v in data["violations"])
+        peak = max(peak, int(proc.stderr.strip().splitlines()[-1]) / 1024)
+    return statistics.median(times), count, peak
+
+
+# ---------------------------------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------------------------------
+# child row i (1..C): key NULL when i % 100 == 0; an orphan (P + i) when i % 1000 == 1; else (i % P) + 1
+def expected_orphans(child: int) -> int:
+    return sum(1 for _ in range(1, child + 1, 1000))  # i % 1000 == 1 and never i % 100 == 0
+
+
+# keys scattered over the parent (a stride coprime with its size), as real foreign keys are
+SQL_CHILD_KEY = "CASE WHEN {i} % 100 = 0 THEN NULL WHEN {i} % 1000 = 1 THEN {p} + {i} ELSE ({i} * 48271 % {p}) + 1 END"
+
+
+def build_sqlite(path: Path, parent: int, child: int) -> None:
+    if path.exists():
+        return
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(tmp)
+    conn.executescript(f"""
+        PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+        CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id), payload TEXT);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {parent})
+        INSERT INTO parent SELECT i, 'p' || i FROM n;
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {child})
+        INSERT INTO child SELECT i, {SQL_CHILD_KEY.format(i='i', p=parent)}, 'x' FROM n;
+    """)
+    conn.close()
+    tmp.rename(path)
+
+
+def bench_sqlite(parent: int, child: int, repeat: int) -> list[dict[str, object]]:
+    path = OUT / f"check_{parent}_{child}.db"
+    build_sqlite(path, parent, child)
+    rows = []
+    for indexed in (False, True):
+        conn = sqlite3.connect(path)
+        conn.execute("DROP INDEX IF EXISTS ix_child_parent")
+        if indexed:
+            conn.execute("CREATE INDEX ix_child_parent ON child (parent_id)")
+        conn.commit()
+        conn.close()
+        ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        engine_time = timed(lambda: ro.execute("PRAGMA foreign_key_check(child)").fetchall(), repeat)
+        left_join = timed(lambda: ro.execute(
+            "SELECT count(*) FROM child c LEFT JOIN parent p ON p.id = c.parent_id "
+            "WHERE c.parent_id IS NOT NULL AND p.id IS NULL").fetchone(), repeat)
+        ro.close()
+        t, count, peak = refint_run(str(path), repeat)
+        rows.append({"engine": "SQLite", "index": indexed, "engine_work": "PRAGMA foreign_key_check",
+                     "engine_s": engine_time, "left_join_s": left_join, "refint_s": t, "count": count,
+                     "expected": expected_orphans(child), "peak_mb": peak})
+    return rows
+
+
+def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, object]]:
+    import psycopg
+
+    name = "refint_bench_check"
+    admin = psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True)
+    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    dsn = f"host=127.0.0.1 user=postgres dbname={name}"
+    fresh = True
+    if exists:
+        with psycopg.connect(dsn) as c:
+            n = c.execute("SELECT (SELECT count(*) FROM parent), (SELECT count(*) FROM child)").fetchone()
+            fresh = n != (parent, child)
+    if fresh:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        with psycopg.connect(dsn, autocommit=True) as c:
+            c.execute("CREATE TABLE parent (id int PRIMARY KEY, name text)")
+            c.execute("CREATE TABLE child (id int PRIMARY KEY, parent_id int, payload text)")
+            c.execute(f"INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, {parent}) g")
+            c.execute(f"INSERT INTO child SELECT g, {SQL_CHILD_KEY.format(i='g', p=parent)}, 'x' "
+                      f"FROM generate_series(1, {child}) g")
+            c.execute("ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) "
+                      "REFERENCES parent (id) NOT VALID")
+            c.execute("VACUUM ANALYZE")
+    admin.close()
+    rows = []
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    for indexed in (False, True):
+        with psycopg.connect(dsn, autocommit=True) as c:
+            c.execute("DROP INDEX IF EXISTS ix_child_parent")
+            if indexed:
+                c.execute("CREATE INDEX ix_child_parent ON child (parent_id)")
+            c.execute("ANALYZE child")
+            # the engine's own validator, on a copy of the key without the orphans (it stops at the first)
+            c.execute("CREATE TEMP TABLE clean AS SELECT id, parent_id FROM child WHERE parent_id <= "
+                      f"{parent}")
+            if indexed:
+                c.execute("CREATE INDEX ON clean (parent_id)")
+            c.execute("ANALYZE clean")
+
+            def validate() -> None:
+                c.execute("ALTER TABLE clean ADD CONSTRAINT clean_fk FOREIGN KEY (parent_id) "
+                          "REFERENCES parent (id) NOT VALID")
+                c.execute("ALTER TABLE clean VALIDATE CONSTRAINT clean_fk")
+                c.execute("ALTER TABLE clean DROP CONSTRAINT clean_fk")
+
+            engine_time = timed(validate, repeat)
+            left_join = timed(lambda: c.execute(
+                "SELECT count(*) FROM child c LEFT JOIN parent p ON p.id = c.parent_id "
+                "WHERE c.parent_id IS NOT NULL AND p.id IS NULL").fetchone(), repeat)
+        t, count, peak = refint_run(url, repeat)
+        rows.append({"engine": "PostgreSQL", "index": indexed, "engine_work": "VALIDATE CONSTRAINT (clean copy)",
+                     "engine_s": engine_time, "left_join_s": left_join, "refint_s": t, "count": count,
+                     "expected": expected_orphans(child), "peak_mb": peak})
+    return rows
+
+
+def bench_mariadb(parent: int, child: int, repeat: int) -> list[dict[str, object]]:
+    import pymysql
+
+    name = "refint_bench_check"
+    c = pymysql.connect(host="127.0.0.1", user="root", password="", autocommit=True)
+    cur = c.cursor()
+    cur.execute("CREATE DATABASE IF NOT EXISTS refint_bench_check")
+    cur.execute("USE refint_bench_check")
+    cur.execute("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", (name,))
+    fresh = True
+    if cur.fetchone()[0] == 2:
+        cur.execute("SELECT (SELECT count(*) FROM parent), (SELECT count(*) FROM child)")
+        fresh = cur.fetchone() != (parent, child)
+    if fresh:
+        cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+        cur.execute("DROP TABLE IF EXISTS child, parent")
+        cur.execute("CREATE TABLE parent (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB")
+        cur.execute("CREATE TABLE child (id INT PRIMARY KEY, parent_id INT, payload VARCHAR(10)) ENGINE=InnoDB")
+        cur.execute(f"INSERT INTO parent SELECT seq, CONCAT('p', seq) FROM seq_1_to_{parent}")
+        cur.execute(f"INSERT INTO child SELECT seq, {SQL_CHILD_KEY.format(i='seq', p=parent)}, 'x' "
+                    f"FROM seq_1_to_{child}")
+    rows = []
+    url = f"mariadb://root@127.0.0.1:3306/{name}"
+    for indexed in (False, True):
+        cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+        cur.execute("ALTER TABLE child DROP FOREIGN KEY IF EXISTS child_parent_fk")
+        cur.execute("ALTER TABLE child DROP INDEX IF EXISTS ix_child_parent")
+        if indexed:
+            cur.execute("CREATE INDEX ix_child_parent ON child (parent_id)")
+            # InnoDB needs an index for the key: only the indexed state can declare it
+            cur.execute("ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) "
+                        "REFERENCES parent (id)")
+        left_join = timed(lambda: cur.execute(
+            "SELECT count(*) FROM child c LEFT JOIN parent p ON p.id = c.parent_id "
+            "WHERE c.parent_id IS NOT NULL AND p.id IS NULL"), repeat)
+        not_exists = timed(lambda: cur.execute(
+            "SELECT count(*) FROM child c WHERE c.parent_id IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM parent p WHERE p.id = c.parent_id)"), repeat)
+        if indexed:
+            t, count, peak = refint_run(url, repeat)
+        else:
+            t, count, peak = refint_run_relation(url, repeat)
+        rows.append({"engine": "MariaDB", "index": indexed, "engine_work": "best of LEFT JOIN / NOT EXISTS",
+                     "engine_s": min(left_join, not_exists), "left_join_s": left_join, "refint_s": t,
+                     "count": count, "expected": expected_orphans(child), "peak_mb": peak})
+    c.close()
+    return rows
+
+
+def refint_run_relation(url: str, repeat: int) -> tuple[float, int, float]:
+    """Without an index InnoDB cannot hold the key: check it as an undeclared relation instead."""
+    times, count, peak = [], -1, 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run([PY, "-m", "refint", "check", url, "--kind", "foreign_key", "--format", "json",
+                               "--relation", "child(parent_id) -> parent(id)"], capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        count = sum(v["count"] for v in json.loads(proc.stdout)["violations"])
+    return statistics.median(times), count, peak
+
+
+def bench_duckdb(parent: int, child: int, repeat: int, parquet: bool) -> list[dict[str, object]]:
+    import duckdb
+
+    folder = OUT / f"check_{parent}_{child}_files"
+    path = OUT / f"check_{parent}_{child}.duckdb"
+    if not path.exists():
+        con = duckdb.connect(str(path))
+        con.execute("CREATE TABLE parent AS SELECT i::INTEGER AS id, 'p' || i AS name FROM range(1, $p + 1) t(i)",
+                    {"p": parent})
+        con.execute(f"CREATE TABLE child AS SELECT i::INTEGER AS id, ({SQL_CHILD_KEY.format(i='i', p=parent)})"
+                    f"::INTEGER AS parent_id, 'x' AS payload FROM range(1, {child} + 1) t(i)")
+        con.close()
+    if parquet and not folder.exists():
+        folder.mkdir(parents=True)
+        con = duckdb.connect(str(path), read_only=True)
+        con.execute(f"COPY parent TO '{folder}/parent.parquet'")
+        con.execute(f"COPY child TO '{folder}/child.parquet'")
+        con.close()
+    rel = OUT / "relations.toml"
+    rel.write_text('[[relations]]\nrelation = "child(parent_id) -> parent(id)"\n')
+    rows = []
+    con = duckdb.connect(str(path), read_only=True)
+    lj = "SELECT count(*) FROM {c} c LEFT JOIN {p} p ON p.id = c.parent_id WHERE c.parent_id IS NOT NULL AND p.id IS NULL"
+    left_join = timed(lambda: con.execute(lj.format(c="child", p="parent")).fetchone(), repeat)
+    con.close()
+    t, count = _relation_run(str(path), str(rel), repeat)
+    rows.append({"engine": "DuckDB", "index": False, "engine_work": "bare LEFT JOIN", "engine_s": left_join,
+                 "left_join_s": left_join, "refint_s": t, "count": count, "expected": expected_orphans(child),
+                 "peak_mb": 0.0})
+    if parquet:
+        con = duckdb.connect()
+        left_join = timed(lambda: con.execute(lj.format(c=f"'{folder}/child.parquet'",
+                                                        p=f"'{folder}/parent.parquet'")).fetchone(), repeat)
+        t, count = _relation_run(str(folder), str(rel), repeat)
+        rows.append({"engine": "Parquet (DuckDB)", "index": False, "engine_work": "bare LEFT JOIN",
+                     "engine_s": left_join, "left_join_s": left_join, "refint_s": t, "count": count,
+                     "expected": expected_orphans(child), "peak_mb": 0.0})
+    return rows
+
+
+def _relation_run(target: str, rel: str, repeat: int) -> tuple[float, int]:
+    times, count = [], -1
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run([PY, "-m", "refint", "check", target, "--relations", rel, "--kind", "foreign_key",
+                               "--format", "json"], capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        count = sum(v["count"] for v in json.loads(proc.stdout)["violations"])
+    return statistics.median(times), count
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--parent", type=int, default=1_000_000)
+    ap.add_argument("--child", type=int, default=10_000_000)
+    ap.add_argument("--engines", default="sqlite,postgresql,mariadb,duckdb,parquet")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    engines = args.engines.split(",")
+    rows: list[dict[str, object]] = []
+    if "sqlite" in engines:
+        rows += bench_sqlite(args.parent, args.child, args.repeat)
+    if "postgresql" in engines:
+        rows += bench_postgres(args.parent, args.child, args.repeat)
+    if "mariadb" in engines:
+        rows += bench_mariadb(args.parent, args.child, args.repeat)
+    if "duckdb" in engines or "parquet" in engines:
+        rows += bench_duckdb(args.parent, args.child, args.repeat, "parquet" in engines)
+    print(f"parent {args.parent:,} rows, child {args.child:,} rows; medians of {args.repeat}")
+    print("| engine | child index | engine's own work | engine s | LEFT JOIN s | refint process s | ratio | "
+          "orphans (expected) | refint peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['engine']} | {'yes' if r['index'] else 'no'} | {r['engine_work']} | {r['engine_s']:.2f} | "
+              f"{r['left_join_s']:.2f} | {r['refint_s']:.2f} | {float(r['refint_s']) / float(r['engine_s']):.2f}x | "
+              f"{r['count']} ({r['expected']}) | {r['peak_mb']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
