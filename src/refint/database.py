@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from refint.check import CheckReport
+    from refint.order import Order
+    from refint.plan import Plan
+    from refint.graph import Graph
+    from refint.lint import LintReport
+    from refint.report import Report
     from refint.relations import Relations
     from refint.engines.base import Capabilities, Engine
     from refint.model import Schema, Table
@@ -91,6 +96,43 @@ class Database:
         from refint.check import check
 
         return check(self, **kwargs)
+
+    def plan_delete(self, table: str, where: str, *, sample: int = 3) -> Plan:
+        """What ``DELETE FROM table WHERE where`` would do through every key; see :mod:`refint.plan`."""
+        from refint.plan import plan_delete
+
+        return plan_delete(self, table, where, sample=sample)
+
+    def plan_update(self, table: str, set: str, where: str, *, sample: int = 3) -> Plan:
+        """What ``UPDATE table SET set WHERE where`` would do through every key; see :mod:`refint.plan`."""
+        from refint.plan import plan_update
+
+        return plan_update(self, table, set, where, sample=sample)
+
+    def order(self, purpose: str = "load") -> Order:
+        """Table order for load, delete or drop, with the keys to defer; see :mod:`refint.order`."""
+        from refint.order import order
+
+        return order(self.inspect(), purpose, capabilities=self.capabilities, engine=self.name)
+
+    def lint(self, **kwargs: Any) -> LintReport:
+        """Design findings for every foreign key; see :func:`refint.lint.lint`."""
+        from refint.lint import lint
+
+        return lint(self, **kwargs)
+
+    def graph(self, table: str | None = None, depth: int = 1) -> Graph:
+        """The foreign-key graph (or one table's neighbourhood); see :func:`refint.graph.build_graph`."""
+        from refint.graph import build_graph
+
+        with self.engine.read_only():
+            return build_graph(self.inspect(), table, depth)
+
+    def report(self, **kwargs: Any) -> Report:
+        """A self-contained HTML report; see :func:`refint.report.report` (``.write(path)`` saves it)."""
+        from refint.report import report
+
+        return report(self, **kwargs)
 
 
 def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonly: bool = False,
