@@ -162,7 +162,8 @@ class Checker:
             probe=p_cols[0], group=select,
         )
         out = []
-        total, keys = self._fetch(sql, len(c_cols))
+        found = self.engine.find_orphans(table, fk, parent, self.sample)
+        total, keys = found if found is not None else self._fetch(sql, len(c_cols))
         target = fk.referred_table
         if total:
             key = keys[0]

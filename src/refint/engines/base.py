@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from refint.model import Action, Match, Schema, Table
+from refint.model import Action, ForeignKey, Match, Schema, Table
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -117,6 +117,12 @@ class Engine:
     def was_cancelled(self) -> bool:
         """Whether the last query stopped because of Ctrl-C (engines that cancel by themselves)."""
         return False
+
+    def find_orphans(self, child: Table, fk: ForeignKey, parent: Table | None,
+                     sample: int) -> tuple[int, list[tuple[Any, ...]]] | None:
+        """An engine-specific way to find a key's orphans: (violating rows, first ``sample`` distinct keys
+        in key order), or None to use :meth:`orphan_sql` (the default everywhere but SQLite)."""
+        return None
 
     def set_statement_timeout(self, seconds: float) -> None:
         """Limit each following statement of the current transaction to ``seconds`` (server-side)."""
