@@ -40,40 +40,38 @@ LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
 WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s)
 """
 
-COLUMNS_SQL = """
-SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), t.typnamespace = 11,
-       a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END
+# Filters use the namespace oids (an index scan of pg_namespace) rather than joins, and type oids below
+# FirstNormalObjectId (16384) mark built-in types: each saves a join per catalog row.
+IN_SCHEMAS = "ANY(SELECT oid FROM pg_namespace WHERE nspname = ANY(%s))"
+
+COLUMNS_SQL = f"""
+SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid < 16384,
+       a.attnotnull, CASE WHEN a.atthasdef AND a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND n.nspname = ANY(%s)
+LEFT JOIN pg_attrdef d ON a.atthasdef AND d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND c.relnamespace = {IN_SCHEMAS}
 ORDER BY a.attrelid, a.attnum
 """
 
-CONSTRAINTS_SQL = """
+CONSTRAINTS_SQL = f"""
 SELECT con.conrelid, con.conname, con.contype, con.conkey, con.confrelid, fn.nspname, fc.relname,
        con.confkey, con.confupdtype, con.confdeltype, con.confmatchtype, con.condeferrable,
        con.condeferred, con.convalidated,
        CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, con.conindid
 FROM pg_constraint con
-JOIN pg_class c ON c.oid = con.conrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-WHERE con.contype IN ('p', 'u', 'f', 'c') AND n.nspname = ANY(%s)
+WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conrelid <> 0 AND con.connamespace = {IN_SCHEMAS}
   AND NOT (con.contype = 'f' AND con.conparentid <> 0)
 """
 
-INDEXES_SQL = """
+INDEXES_SQL = f"""
 SELECT i.indrelid, ic.relname, i.indkey::int2[], i.indisunique, i.indisprimary,
-       i.indpred IS NOT NULL, i.indnkeyatts, i.indexrelid, {nulls_not_distinct}
+       i.indpred IS NOT NULL, i.indnkeyatts, i.indexrelid, {{nulls_not_distinct}}
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
-JOIN pg_class c ON c.oid = i.indrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s)
+WHERE ic.relnamespace = {IN_SCHEMAS}
 """
 
 FOREIGN_COLUMNS_SQL = """
@@ -171,7 +169,8 @@ class PostgreSQL(Engine):
         return [r[0] for r in rows]
 
     def _version(self) -> int:
-        return int(self.raw("SHOW server_version_num").scalar() or 0)
+        info = getattr(self.dialect, "server_version_info", None) or (0,)
+        return int(info[0]) * 10000
 
     def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
         names = filter_schemas(self.list_schemas(), schemas)
@@ -221,7 +220,10 @@ class PostgreSQL(Engine):
         constraint_indexes: set[int] = set()
         for (relid, conname, contype, conkey, confrelid, fschema, ftable, confkey, upd, dele, match,
              deferrable, deferred, validated, check_expr, conindid) in constraints:
-            key = tuple(map(attnames[relid].__getitem__, conkey or ()))
+            names = attnames.get(relid)
+            if names is None:  # a constraint on a relation we do not list (a foreign table)
+                continue
+            key = tuple(map(names.__getitem__, conkey or ()))
             if contype == "p":
                 pks[relid] = PrimaryKey(conname, key)
                 constraint_indexes.add(conindid)
