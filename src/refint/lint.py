@@ -125,6 +125,12 @@ class Context:
     def ref(self, table: Table) -> str:
         return self.engine.table_ref(table.schema, table.name)
 
+    def name(self, table: Table) -> str:
+        """A table as messages show it: qualified only when the schema model spans several schemas."""
+        if len({t.schema for t in self.schema.tables}) > 1:
+            return table.qualified_name
+        return table.name
+
     def cols(self, columns: Iterable[str]) -> str:
         return ", ".join(self.engine.quote(c) for c in columns)
 
@@ -279,8 +285,8 @@ def _fk_type_mismatch(r: Rule, ctx: Context) -> Iterator[Finding]:
                     yield ctx.finding(r, table, fk, (col,),
                                       f"{table.name}.{col} has {ca} affinity ({c.type or 'none declared'}) but "
                                       f"{parent.name}.{pcol} has {pa} affinity ({p.type or 'none declared'}): "
-                                      "equal-looking values may not match (changing a type needs a table "
-                                      "rebuild on SQLite: no DDL fix)")
+                                      "a key stored under one affinity (e.g. text '007') may never match "
+                                      "the other (changing a type needs a table rebuild on SQLite: no DDL fix)")
                 continue
             (cb, cp), (pb, pp) = normalise_type(c.type), normalise_type(p.type)
             if cb == pb and cp == pp:
@@ -288,18 +294,24 @@ def _fk_type_mismatch(r: Rule, ctx: Context) -> Iterator[Finding]:
             kind = "type" if cb != pb else "length"
             yield ctx.finding(r, table, fk, (col,),
                               f"{table.name}.{col} is {c.type} but {parent.name}.{pcol} is {p.type} ({kind} "
-                              "mismatch)", _retype_fix(ctx, table, c, p.type),
+                              "mismatch)", _retype_fix(ctx, table, c, p.type, fk),
                               severity="warning" if kind == "type" else "info", mismatch=kind)
 
 
-def _retype_fix(ctx: Context, table: Table, col: Any, new_type: str) -> str | None:
+def _retype_fix(ctx: Context, table: Table, col: Any, new_type: str, fk: ForeignKey | None = None) -> str | None:
     fam = _family(ctx.engine)
     q = ctx.engine.quote(col.name)
     if fam == "postgresql":
         return f"ALTER TABLE {ctx.ref(table)} ALTER COLUMN {q} TYPE {new_type} USING {q}::{new_type}"
     if fam == "mysql":
+        # InnoDB refuses to retype a column an FK uses (error 1832, even with foreign_key_checks=0): drop
+        # the key, change the column, add the key back
+        if fk is None or fk.name is None:
+            return None
         null = "NULL" if col.nullable else "NOT NULL"
-        return f"ALTER TABLE {ctx.ref(table)} MODIFY {q} {new_type} {null}"
+        return (f"ALTER TABLE {ctx.ref(table)} DROP FOREIGN KEY {ctx.engine.quote(fk.name)}; "
+                f"ALTER TABLE {ctx.ref(table)} MODIFY {q} {new_type} {null}; "
+                f"ALTER TABLE {ctx.ref(table)} ADD {_fk_ddl(ctx, fk)}")
     return None
 
 
@@ -529,7 +541,7 @@ def _fk_cycle(r: Rule, ctx: Context) -> Iterator[Finding]:
         first = ctx.schema.get(comp[0])
         assert first is not None
         names = sorted({d["fk"].name or "(unnamed)" for _, _, d in edges})
-        tables = [ctx.schema.get(k).qualified_name for k in comp]  # type: ignore[union-attr]
+        tables = [ctx.name(ctx.schema.get(k)) for k in comp]  # type: ignore[arg-type]
         hard_edges = [(a, b, d) for a, b, d in edges if hard.has_edge(a, b) and not breakable(d["table"], d["fk"])]
         fix = None
         anchor = hard_edges[0] if hard_edges else edges[0]
@@ -560,9 +572,9 @@ def _fk_cascade_depth(r: Rule, ctx: Context) -> Iterator[Finding]:
         table = ctx.schema.get(root)
         if table is None:
             continue
-        names = sorted(ctx.schema.get(k).qualified_name for k in reach)  # type: ignore[union-attr]
+        names = sorted(ctx.name(ctx.schema.get(k)) for k in reach)  # type: ignore[arg-type]
         yield ctx.finding(r, table, None, (),
-                          f"a DELETE on {table.qualified_name} cascades to {len(reach)} tables (more than "
+                          f"a DELETE on {ctx.name(table)} cascades to {len(reach)} tables (more than "
                           f"{ctx.cascade_depth}), {max(lengths.values())} levels deep", reached=names,
                           depth=max(lengths.values()))
 
