@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from refint.check import CheckReport
+    from refint.changeplan import ChangeResult
+    from refint.ddl import DDLResult
     from refint.order import Order
     from refint.plan import Plan
     from refint.graph import Graph
@@ -96,6 +98,44 @@ class Database:
         from refint.check import check
 
         return check(self, **kwargs)
+
+    # -- managing foreign keys (refint.manage, refint.ddl) -------------------------------------------
+    def add_foreign_key(self, child: str, parent: str, **kwargs: Any) -> ChangeResult:
+        """Add ``child(cols) -> parent(cols)`` safely; see :func:`refint.manage.add_foreign_key`."""
+        from refint.manage import add_foreign_key
+
+        return add_foreign_key(self, child, parent, **kwargs)
+
+    def drop_foreign_key(self, table: str, name: str, **kwargs: Any) -> ChangeResult:
+        """Drop one foreign key; see :func:`refint.manage.drop_foreign_key`."""
+        from refint.manage import drop_foreign_key
+
+        return drop_foreign_key(self, table, name, **kwargs)
+
+    def validate(self, **kwargs: Any) -> ChangeResult:
+        """Validate NOT VALID keys (elsewhere: check every key); see :func:`refint.manage.validate`."""
+        from refint.manage import validate
+
+        return validate(self, **kwargs)
+
+    def index_foreign_keys(self, **kwargs: Any) -> ChangeResult:
+        """Create missing supporting indexes; see :func:`refint.manage.index_foreign_keys`."""
+        from refint.manage import index_foreign_keys
+
+        return index_foreign_keys(self, **kwargs)
+
+    def drop_table(self, table: str, **kwargs: Any) -> ChangeResult:
+        """Drop a table (and, with cascade_constraints, the keys to it); see :func:`refint.manage.drop_table`."""
+        from refint.manage import drop_table
+
+        return drop_table(self, table, **kwargs)
+
+    def ddl(self, dialect: str, **kwargs: Any) -> DDLResult:
+        """The schema's constraints as DDL for another dialect; see :func:`refint.ddl.render_ddl`."""
+        from refint.ddl import render_ddl
+
+        with self.engine.read_only():
+            return render_ddl(self.inspect(), dialect, **kwargs)
 
     def plan_delete(self, table: str, where: str, *, sample: int = 3) -> Plan:
         """What ``DELETE FROM table WHERE where`` would do through every key; see :mod:`refint.plan`."""

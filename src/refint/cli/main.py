@@ -22,6 +22,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lint": ("refint.cli.lint_cmd", "lint", "Find foreign-key design problems, with fixes."),
     "graph": ("refint.cli.graph_cmd", "graph", "Draw the foreign-key graph (Mermaid, DOT, SVG, JSON)."),
     "report": ("refint.cli.report_cmd", "report", "Write a self-contained HTML report."),
+    "add-fk": ("refint.cli.manage_cmd", "add_fk", "Add a foreign key safely (orphans first, no long locks)."),
+    "drop-fk": ("refint.cli.manage_cmd", "drop_fk", "Drop a foreign key (SQLite: rebuild, all else kept)."),
+    "validate": ("refint.cli.manage_cmd", "validate", "Validate NOT VALID foreign keys after checking them."),
+    "index-fks": ("refint.cli.manage_cmd", "index_fks", "Create the missing indexes behind foreign keys."),
+    "drop-table": ("refint.cli.manage_cmd", "drop_table", "Drop a table, with the keys to it on request."),
+    "ddl": ("refint.cli.manage_cmd", "ddl", "Print the constraints as DDL for another dialect."),
 }
 
 EPILOG = """\b

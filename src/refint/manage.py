@@ -1,0 +1,379 @@
+"""Managing foreign keys safely: add, drop, validate, index them, and drop a table with the keys to it.
+
+Why this module exists: adding a foreign key is one line of SQL and a classic outage. PostgreSQL's
+validating ``ADD FOREIGN KEY`` locks both tables while it scans the child, InnoDB copies the table,
+SQLite cannot add one without rebuilding the table, and with orphans present the statement fails on the
+first bad key. So every operation here is turned into a :class:`~refint.changeplan.ChangePlan` (printed by
+``--dry-run``) that follows the engine's documented safe recipe, and then applied by
+:func:`refint.changeplan.apply`, which rolls back or undoes what it did when any step fails.
+Per-engine statements live in :mod:`refint.recipes`; the rules and their sources are in docs/manage.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from refint.changeplan import ChangePlan, ChangeResult, FaultHook, Step, apply
+from refint.errors import BadInput, NoSuchConstraint, NoSuchTable, NotSupported, UnsafeOperation
+from refint.model import Action, ForeignKey, Match, Schema, Table
+from refint import recipes
+
+if TYPE_CHECKING:
+    from refint.check import Violation
+    from refint.database import Database
+
+REPAIRS = ("delete", "set-null", "fail")
+DEFAULT_LOCK_TIMEOUT = 0.5  # seconds: the longest a writer may wait behind one of our DDL statements
+DEFAULT_RETRIES = 8
+#: called with the plan just before it runs (the CLI prints the steps that cannot be undone)
+BeforeApply = Callable[[ChangePlan], None]
+
+
+# -- argument parsing -----------------------------------------------------------------------------------
+
+def _read_name(text: str, i: int) -> tuple[str, int]:
+    """One identifier at ``text[i]``: bare (up to ``( , . )`` or space) or quoted with "", `` or []."""
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        raise BadInput(f"expected a name at the end of {text!r}")
+    c = text[i]
+    if c in '"`[':
+        close = "]" if c == "[" else c
+        out, j = [], i + 1
+        while j < len(text):
+            if text[j] == close:
+                if close != "]" and text[j + 1:j + 2] == close:
+                    out.append(close)
+                    j += 2
+                    continue
+                return "".join(out), j + 1
+            out.append(text[j])
+            j += 1
+        raise BadInput(f"unterminated quoted name in {text!r}")
+    j = i
+    while j < len(text) and text[j] not in "(),." and not text[j].isspace():
+        j += 1
+    if j == i:
+        raise BadInput(f"expected a name at position {i + 1} of {text!r}")
+    return text[i:j], j
+
+
+def parse_spec(text: str) -> tuple[str | None, str, tuple[str, ...] | None]:
+    """``'schema.table(a, b)'`` -> (schema, table, columns); quote names with spaces: ``'"line item"(id)'``.
+
+    The column list may be omitted (None): for a parent, that means its primary key.
+    """
+    first, i = _read_name(text, 0)
+    schema: str | None = None
+    table = first
+    rest = text[i:].lstrip()
+    if rest.startswith("."):
+        schema, (table, i) = first, _read_name(text, text.index(".", i) + 1)
+        rest = text[i:].lstrip()
+    if not rest:
+        return schema, table, None
+    if not rest.startswith("("):
+        raise BadInput(f"expected '(' after {table!r} in {text!r}")
+    cols: list[str] = []
+    j = text.index("(", i) + 1
+    while True:
+        name, j = _read_name(text, j)
+        cols.append(name)
+        while j < len(text) and text[j].isspace():
+            j += 1
+        if j < len(text) and text[j] == ",":
+            j += 1
+            continue
+        if j < len(text) and text[j] == ")" and not text[j + 1:].strip():
+            return schema, table, tuple(cols)
+        raise BadInput(f"malformed column list in {text!r} (expected 'table(col, ...)')")
+
+
+def _resolve_columns(table: Table, cols: Sequence[str]) -> tuple[str, ...]:
+    names = table.column_names()
+    out = []
+    for c in cols:
+        if c in names:
+            out.append(c)
+            continue
+        folded = [n for n in names if n.lower() == c.lower()]
+        if len(folded) != 1:
+            raise BadInput(f"table {table.qualified_name} has no column {c!r}")
+        out.append(folded[0])
+    return tuple(out)
+
+
+# -- add-fk ---------------------------------------------------------------------------------------------
+
+def _default_name(child: Table, cols: Sequence[str], limit: int = 63) -> str:
+    name = f"{child.name}_{'_'.join(cols)}_fkey"
+    return name if len(name) <= limit else name[:limit - 9] + "_" + format(abs(hash(name)) % 16**7, "07x") + "k"
+
+
+def build_foreign_key(db: Database, child_spec: str, parent_spec: str, *, name: str | None = None,
+                      on_delete: str | Action = Action.NO_ACTION, on_update: str | Action = Action.NO_ACTION,
+                      match: str | Match = Match.SIMPLE, deferrable: bool = False,
+                      initially_deferred: bool = False) -> tuple[Table, Table, ForeignKey]:
+    """Resolve the specs against the live schema and check the key is one the engine can hold."""
+    schema = db.refresh()
+    c_schema, c_name, c_cols = parse_spec(child_spec)
+    p_schema, p_name, p_cols = parse_spec(parent_spec)
+    child = schema.table(c_name, c_schema)
+    parent = schema.table(p_name, p_schema)
+    if not c_cols:
+        raise BadInput(f"name the child columns: {child.name}(col, ...)")
+    cols = _resolve_columns(child, c_cols)
+    if p_cols is None:
+        if parent.primary_key is None:
+            raise BadInput(f"table {parent.qualified_name} has no primary key: name the referred columns")
+        pcols = parent.primary_key.columns
+    else:
+        pcols = _resolve_columns(parent, p_cols)
+    if len(cols) != len(pcols):
+        raise BadInput(f"{len(cols)} child columns but {len(pcols)} referred columns")
+    if not any(sorted(s) == sorted(pcols) for s in parent.unique_sets()):
+        raise BadInput(f"{parent.qualified_name}({', '.join(pcols)}) is neither a primary key nor unique: "
+                       "a foreign key must refer to one")
+    try:
+        od, ou, m = Action.parse(str(on_delete)), Action.parse(str(on_update)), Match.parse(str(match))
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    caps = db.capabilities
+    engine = db.name
+    if not caps.set_default_works and Action.SET_DEFAULT in (od, ou) and engine in ("mysql", "mariadb"):
+        raise NotSupported(f"{engine}: InnoDB has no SET DEFAULT (MariaDB 10.11 accepts it in the DDL and then "
+                           "behaves as RESTRICT); choose another action")
+    for label, action, allowed in (("ON DELETE", od, caps.on_delete), ("ON UPDATE", ou, caps.on_update)):
+        if action not in allowed:
+            raise NotSupported(f"{engine} has no {label} {action.value} (supported: "
+                               f"{', '.join(sorted(a.value for a in allowed))})")
+    if m not in caps.match:
+        raise NotSupported(f"{engine} does not enforce MATCH {m.value}")
+    if (deferrable or initially_deferred) and not caps.deferrable:
+        raise NotSupported(f"{engine} has no DEFERRABLE foreign keys")
+    if Action.SET_NULL in (od, ou):
+        not_null = [c for c in cols if not child.column(c).nullable]
+        if not_null:
+            raise BadInput(f"SET NULL on {child.qualified_name}: column(s) {', '.join(not_null)} are NOT NULL")
+    limit = 64 if engine in ("mysql", "mariadb") else 63
+    fk = ForeignKey(name or _default_name(child, cols, limit), cols, parent.schema, parent.name, pcols,
+                    od, ou, m, deferrable or initially_deferred, initially_deferred)
+    return child, parent, fk
+
+
+def _same_key(a: ForeignKey, b: ForeignKey) -> bool:
+    return (a.columns == b.columns and a.referred == b.referred and a.referred_columns == b.referred_columns
+            and a.on_delete == b.on_delete and a.on_update == b.on_update)
+
+
+def find_orphans(db: Database, child: Table, fk: ForeignKey, sample: int = 5) -> list[Violation]:
+    """The rows the new key would reject, found by ``check``'s own anti-join (read-only)."""
+    from refint.check import Checker
+
+    with db.engine.read_only():
+        return Checker(db.engine, db.inspect(), sample).foreign_key(child, fk)
+
+
+def add_foreign_key(db: Database, child: str, parent: str, *, name: str | None = None,
+                    on_delete: str | Action = Action.NO_ACTION, on_update: str | Action = Action.NO_ACTION,
+                    match: str | Match = Match.SIMPLE, deferrable: bool = False, initially_deferred: bool = False,
+                    index: bool = False, repair: str | None = None, yes: bool = False, dry_run: bool = False,
+                    lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES,
+                    sample: int = 5, fault: FaultHook | None = None,
+                    before_apply: BeforeApply | None = None) -> ChangeResult:
+    """Add a foreign key ``child(cols) -> parent(cols)`` with the engine's safe recipe.
+
+    With orphans present nothing changes and they are listed, unless ``repair`` says what to do
+    (``delete`` / ``set-null`` need ``yes=True``; ``fail`` is the default behaviour, spelled out).
+    """
+    if repair is not None and repair not in REPAIRS:
+        raise BadInput(f"--repair must be one of {', '.join(REPAIRS)}, not {repair!r}")
+    c_table, p_table, fk = build_foreign_key(db, child, parent, name=name, on_delete=on_delete,
+                                             on_update=on_update, match=match, deferrable=deferrable,
+                                             initially_deferred=initially_deferred)
+    schema = db.inspect()
+    for existing in c_table.foreign_keys:
+        if existing.name and fk.name and existing.name.lower() == fk.name.lower():
+            if _same_key(existing, fk):
+                plan = ChangePlan("add-fk", db.name, notes=(f"{fk.name} already exists: nothing to do",))
+                return ChangeResult("add-fk", True, dry_run, False, plan, message=f"{fk.name} already exists")
+            raise BadInput(f"table {c_table.qualified_name} already has a constraint named {fk.name}")
+    if db.name in ("mysql", "mariadb"):  # InnoDB foreign key names are unique per database
+        for t, other in schema.foreign_keys:
+            if other.name and fk.name and other.name.lower() == fk.name.lower():
+                raise BadInput(f"a foreign key named {fk.name} already exists (on {t.qualified_name})")
+    orphans = find_orphans(db, c_table, fk, sample)
+    n_orphans = sum(v.count for v in orphans)
+    repair_sql: list[Step] = []
+    if orphans:
+        if repair in (None, "fail"):
+            plan = ChangePlan("add-fk", db.name)
+            return ChangeResult("add-fk", False, dry_run, False, plan, orphans=tuple(orphans),
+                                message=f"{n_orphans} rows of {c_table.qualified_name} have no parent in "
+                                        f"{p_table.qualified_name}; nothing changed (--repair delete|set-null "
+                                        "would fix them)")
+        if repair == "set-null":
+            not_null = [c for c in fk.columns if not c_table.column(c).nullable]
+            if not_null:
+                raise BadInput(f"--repair set-null: {c_table.qualified_name}.{', '.join(not_null)} is NOT NULL")
+        verb = "delete" if repair == "delete" else "set to NULL the key of"
+        touch = (f"--repair {repair} will {verb} {n_orphans} rows of {c_table.qualified_name} "
+                 f"(keys: {'; '.join(str(s) for v in orphans for s in v.sample)})")
+        if not yes and not dry_run:
+            raise UnsafeOperation(f"{touch}; add --yes to do it")
+        repair_sql.append(Step(touch, recipes.repair_sql(db.engine, c_table, p_table, fk, repair or "delete")))
+    plan = recipes.add_fk_plan(db, c_table, p_table, fk, index=index, repair=repair_sql,
+                               lock_timeout=lock_timeout, retries=retries)
+    return _run("add-fk", db, plan, dry_run, fault, before_apply, orphans=orphans,
+                details={"constraint": fk.name, "copies_table": db.name in ("mysql", "mariadb", "sqlite")})
+
+
+def _run(operation: str, db: Database, plan: ChangePlan, dry_run: bool, fault: FaultHook | None,
+         before_apply: BeforeApply | None, orphans: Sequence[Violation] = (),
+         details: dict[str, Any] | None = None) -> ChangeResult:
+    if dry_run:
+        return ChangeResult(operation, True, True, False, plan, orphans=tuple(orphans),
+                            message="dry run: nothing changed", details=details or {})
+    if before_apply is not None:
+        before_apply(plan)
+    done, retries = apply(db, plan, fault=fault)
+    db._schema = None
+    return ChangeResult(operation, True, False, True, plan, tuple(done), "done", tuple(orphans), retries,
+                        details or {})
+
+
+# -- drop-fk --------------------------------------------------------------------------------------------
+
+def _find_fk(table: Table, name: str) -> ForeignKey | None:
+    for fk in table.foreign_keys:
+        if fk.name == name:
+            return fk
+    folded = [fk for fk in table.foreign_keys if fk.name and fk.name.lower() == name.lower()]
+    if len(folded) == 1:
+        return folded[0]
+    if name.strip().startswith("("):  # an unnamed key (SQLite) given by its columns: '(a, b)'
+        _s, _t, cols = parse_spec("x" + name.strip())
+        hits = [fk for fk in table.foreign_keys if [c.lower() for c in fk.columns] == [c.lower() for c in cols or ()]]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def drop_foreign_key(db: Database, table: str, name: str, *, if_exists: bool = False, dry_run: bool = False,
+                     lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES,
+                     fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
+    """Drop the foreign key ``name`` of ``table`` (an unnamed SQLite key: ``name='(col, ...)'``)."""
+    schema = db.refresh()
+    t = _table_or_none(schema, table)
+    fk = _find_fk(t, name) if t is not None else None
+    if fk is None:
+        if if_exists:
+            plan = ChangePlan("drop-fk", db.name, notes=(f"no foreign key {name} on {table}: nothing to do",))
+            return ChangeResult("drop-fk", True, dry_run, False, plan, message=f"no foreign key {name}: nothing to do")
+        if t is None:
+            raise NoSuchTable(table)
+        raise NoSuchConstraint(f"no foreign key {name} on table {t.qualified_name}")
+    assert t is not None
+    plan = recipes.drop_fk_plan(db, t, [fk], lock_timeout=lock_timeout, retries=retries)
+    return _run("drop-fk", db, plan, dry_run, fault, before_apply, details={"constraint": fk.name})
+
+
+def _table_or_none(schema: Schema, name: str) -> Table | None:
+    try:
+        return schema.table(name)
+    except NoSuchTable:
+        return None
+
+
+# -- validate -------------------------------------------------------------------------------------------
+
+def validate(db: Database, *, constraint: str | None = None, table: str | None = None, dry_run: bool = False,
+             lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES, sample: int = 5,
+             fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
+    """Validate NOT VALID keys (PostgreSQL) after checking them; elsewhere, check every foreign key.
+
+    A key with orphans is not validated (VALIDATE would fail on its first bad row after scanning):
+    its orphans are listed instead and ``ok`` is False.
+    """
+    schema = db.refresh()
+    keys = [(t, fk) for t, fk in schema.foreign_keys
+            if (constraint is None or (fk.name or "").lower() == constraint.lower())
+            and (table is None or t.name.lower() == table.lower() or t.qualified_name.lower() == table.lower())]
+    if constraint is not None and not keys:
+        raise NoSuchConstraint(f"no foreign key named {constraint}")
+    orphans: list[Violation] = []
+    to_validate: list[tuple[Table, ForeignKey]] = []
+    for t, fk in keys:
+        found = find_orphans(db, t, fk, sample)
+        orphans.extend(found)
+        if not found and db.capabilities.not_valid and fk.validated is False:
+            to_validate.append((t, fk))
+    plan = recipes.validate_plan(db, to_validate, lock_timeout=lock_timeout, retries=retries)
+    names = [fk.name for _t, fk in to_validate]
+    details = {"checked": len(keys), "validated": names}
+    if not plan.steps:
+        return ChangeResult("validate", not orphans, dry_run, False, plan, orphans=tuple(orphans), details=details,
+                            message=f"{len(keys)} foreign keys checked, {len(orphans)} with orphans")
+    result = _run("validate", db, plan, dry_run, fault, before_apply, orphans=orphans, details=details)
+    return replace(result, ok=not orphans)
+
+
+# -- index-fks ------------------------------------------------------------------------------------------
+
+def has_supporting_index(table: Table, columns: Sequence[str]) -> bool:
+    """An index whose leading columns are the key's columns, in order; partial indexes do not count."""
+    n = len(columns)
+    want = [c.lower() for c in columns]
+    for ix in table.indexes:
+        if not ix.partial and [str(c).lower() for c in ix.columns[:n]] == want and None not in ix.columns[:n]:
+            return True
+    if table.primary_key and [c.lower() for c in table.primary_key.columns[:n]] == want:
+        return True  # a rowid/clustered primary key is an index even where the catalog lists none
+    return any([c.lower() for c in u.columns[:n]] == want for u in table.unique)
+
+
+def index_foreign_keys(db: Database, *, table: str | None = None, dry_run: bool = False,
+                       fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
+    """Create the missing supporting index of every foreign key (of ``table``)."""
+    schema = db.refresh()
+    wanted: list[tuple[Table, tuple[str, ...]]] = []
+    for t, fk in schema.foreign_keys:
+        if table is not None and t.name.lower() != table.lower() and t.qualified_name.lower() != table.lower():
+            continue
+        if not has_supporting_index(t, fk.columns) and (t.key, fk.columns) not in {(w.key, c) for w, c in wanted}:
+            wanted.append((t, fk.columns))
+    if table is not None and not any(t.name.lower() == table.lower() for t in schema.tables):
+        schema.table(table)  # raises NoSuchTable with the name
+    plan = recipes.index_plan(db, schema, wanted)
+    details = {"indexes": [s.description for s in plan.steps]}
+    if not plan.steps:
+        return ChangeResult("index-fks", True, dry_run, False, plan, message="every foreign key has an index",
+                            details=details)
+    return _run("index-fks", db, plan, dry_run, fault, before_apply, details=details)
+
+
+# -- drop-table -----------------------------------------------------------------------------------------
+
+def drop_table(db: Database, table: str, *, cascade_constraints: bool = False, if_exists: bool = False,
+               dry_run: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES,
+               fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
+    """Drop a table; with ``cascade_constraints`` first drop the foreign keys of other tables to it
+    (Oracle's ``DROP TABLE ... CASCADE CONSTRAINTS``), all in one transaction where the engine can."""
+    schema = db.refresh()
+    t = _table_or_none(schema, table)
+    if t is None:
+        if if_exists:
+            plan = ChangePlan("drop-table", db.name, notes=(f"no table {table}: nothing to do",))
+            return ChangeResult("drop-table", True, dry_run, False, plan, message=f"no table {table}: nothing to do")
+        raise NoSuchTable(table)
+    incoming = [(c, fk) for c, fk in schema.referencing(t) if c.key != t.key]
+    if incoming and not cascade_constraints:
+        keys = ", ".join(f"{c.qualified_name}.{fk.name or '(unnamed)'}" for c, fk in incoming)
+        raise UnsafeOperation(f"table {t.qualified_name} is referenced by {keys}: add --cascade-constraints "
+                              "to drop those keys with it")
+    plan = recipes.drop_table_plan(db, t, incoming, lock_timeout=lock_timeout, retries=retries)
+    details = {"table": t.name, "dropped_constraints": [fk.name for _c, fk in incoming]}
+    return _run("drop-table", db, plan, dry_run, fault, before_apply, details=details)
