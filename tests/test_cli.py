@@ -109,6 +109,12 @@ def test_unknown_postgres_database(make_db: Any) -> None:
     assert_one_line_error(refint("inspect", url), "does not exist")
 
 
+def test_unknown_mariadb_database(make_db: Any) -> None:
+    make_db("mariadb")  # the server is reachable
+    assert_one_line_error(refint("inspect", "mariadb://root@127.0.0.1:3306/refint_no_such_database"),
+                          "Unknown database")
+
+
 def test_wrong_password_mariadb(make_db: Any) -> None:
     db = make_db("mariadb")
     user = db.name[-12:]
