@@ -302,7 +302,11 @@ def _retype_fix(ctx: Context, table: Table, col: Any, new_type: str, fk: Foreign
     fam = _family(ctx.engine)
     q = ctx.engine.quote(col.name)
     if fam == "postgresql":
-        return f"ALTER TABLE {ctx.ref(table)} ALTER COLUMN {q} TYPE {new_type} USING {q}::{new_type}"
+        # a partition or inheritance child cannot retype an inherited column: alter the root, which recurses
+        root = table
+        while root.parent is not None and (up := ctx.schema.get(root.parent)) is not None:
+            root = up
+        return f"ALTER TABLE {ctx.ref(root)} ALTER COLUMN {q} TYPE {new_type} USING {q}::{new_type}"
     if fam == "mysql":
         # InnoDB refuses to retype a column an FK uses (error 1832, even with foreign_key_checks=0): drop
         # the key, change the column, add the key back
@@ -528,21 +532,20 @@ def _fk_cycle(r: Rule, ctx: Context) -> Iterator[Finding]:
     g = fk_digraph(ctx.schema)
     for comp in sorted((sorted(c, key=lambda k: (k[0] or "", k[1])) for c in nx.strongly_connected_components(g)),
                        key=lambda c: (c[0][0] or "", c[0][1])):
+        if len(comp) == 1:
+            continue  # a self-reference: rows load parents first (a root may point at itself)
         nodes = set(comp)
         edges = [(a, b, d) for a, b, d in g.edges(comp, data=True) if b in nodes]
-        if len(comp) == 1 and not edges:
-            continue
         hard = nx.DiGraph()
         hard.add_nodes_from(comp)
-        hard.add_edges_from((a, b) for a, b, d in edges if not breakable(d["table"], d["fk"]))
+        hard.add_edges_from((a, b) for a, b, d in edges if a != b and not breakable(d["table"], d["fk"]))
         loadable = nx.is_directed_acyclic_graph(hard)
-        if len(comp) == 1 and loadable:
-            continue  # a self-reference through a nullable or deferrable key: the normal tree table
         first = ctx.schema.get(comp[0])
         assert first is not None
         names = sorted({d["fk"].name or "(unnamed)" for _, _, d in edges})
         tables = [ctx.name(ctx.schema.get(k)) for k in comp]  # type: ignore[arg-type]
-        hard_edges = [(a, b, d) for a, b, d in edges if hard.has_edge(a, b) and not breakable(d["table"], d["fk"])]
+        hard_edges = [(a, b, d) for a, b, d in edges
+                      if a != b and hard.has_edge(a, b) and not breakable(d["table"], d["fk"])]
         fix = None
         anchor = hard_edges[0] if hard_edges else edges[0]
         fk, table = anchor[2]["fk"], anchor[2]["table"]
