@@ -542,7 +542,7 @@ def _fk_cycle(r: Rule, ctx: Context) -> Iterator[Finding]:
         loadable = nx.is_directed_acyclic_graph(hard)
         first = ctx.schema.get(comp[0])
         assert first is not None
-        names = sorted({d["fk"].name or "(unnamed)" for _, _, d in edges})
+        names = sorted({d["fk"].name or f"{d['table'].name}({', '.join(d['fk'].columns)})" for _, _, d in edges})
         tables = [ctx.name(ctx.schema.get(k)) for k in comp]  # type: ignore[arg-type]
         hard_edges = [(a, b, d) for a, b, d in edges
                       if a != b and hard.has_edge(a, b) and not breakable(d["table"], d["fk"])]

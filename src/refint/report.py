@@ -259,7 +259,7 @@ pre{background:#f4f6f6;border:1px solid #e5e8e8;padding:4px 6px;margin:4px 0 0;w
 font-size:12px}code{font-size:12px}.sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;
 color:#fff}.sev.error{background:#c0392b}.sev.warning{background:#d68910}.sev.info{background:#2e86c1}
 article.table{background:#fff;border:1px solid #d5dbdb;border-radius:6px;padding:12px 16px;margin:14px 0}
-.cols-wrap{display:grid;grid-template-columns:minmax(320px,1fr) 1fr;gap:16px}.cols-wrap ul{margin:0;
+.cols-wrap{display:grid;grid-template-columns:minmax(320px,1fr) 1fr;gap:16px;align-items:start}.cols-wrap ul{margin:0;
 padding-left:18px}.graph{overflow:auto;margin-top:10px;border-top:1px dashed #d5dbdb;padding-top:8px}
 .graph svg{max-width:100%;height:auto}.overview svg{max-height:80vh}.up{font-size:12px;text-decoration:none}
 .legend .sw{display:inline-block;width:22px;height:0;border-top:3px solid;vertical-align:middle;margin:0 4px 0 10px}
@@ -269,9 +269,11 @@ padding-left:18px}.graph{overflow:auto;margin-top:10px;border-top:1px dashed #d5
 """
 
 JS = """
-(function(){var q=document.getElementById('q');q.addEventListener('input',function(){var v=q.value.trim()
-.toLowerCase();document.querySelectorAll('[data-search]').forEach(function(el){el.classList.toggle('hidden',
-!!v&&el.getAttribute('data-search').indexOf(v)<0);});});})();
+(function(){var q=document.getElementById('q');function filter(){var v=q.value.trim().toLowerCase();
+document.querySelectorAll('[data-search]').forEach(function(el){el.classList.toggle('hidden',
+!!v&&el.getAttribute('data-search').indexOf(v)<0);});}q.addEventListener('input',filter);
+var h=decodeURIComponent(location.search.replace(/^\\?q=/,''));if(h){q.value=h;filter();}
+document.body.setAttribute('data-ready','1');})();
 """
 
 
