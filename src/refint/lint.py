@@ -5,40 +5,35 @@ Most foreign-key trouble is visible in the schema before any row is wrong, so th
 in the ``RULES`` registry, documented on its own page under ``docs/lint/<rule>.md``; engine differences are
 capability flags (``indexes_foreign_keys``, ``not_valid``, ``set_default_works``); only the *spelling* of a
 fix differs per engine family. SQLite and DuckDB cannot alter a column or constraint in place, so rules
-whose fix needs a table rebuild give no DDL there. Findings are frozen dataclasses whose ``to_dict()`` is CONTRACT.md's JSON.
+whose fix needs a table rebuild give no DDL there. Findings are frozen dataclasses whose ``to_dict()`` is
+CONTRACT.md's JSON. Type normalisation lives in :mod:`refint.lint_types`, ``[tool.refint]`` in
+:mod:`refint.lint_config`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from refint.errors import BadInput
+from refint.lint_config import SEVERITIES, LintConfig, load_config, severity_rank
+from refint.lint_types import literal_default, normalise_type, sqlite_affinity
 from refint.model import Action, ForeignKey, Match, Schema, Table
+
+__all__ = ["RULES", "SEVERITIES", "Finding", "LintConfig", "LintReport", "lint", "load_config",
+           "literal_default", "normalise_type", "severity_rank", "sqlite_affinity"]
 
 if TYPE_CHECKING:
     from refint.database import Database
     from refint.engines.base import Engine
 
-SEVERITIES = ("info", "warning", "error")
 DEFAULT_CASCADE_DEPTH = 3
 DOCS = "docs/lint/{}.md"
-
-
-def severity_rank(severity: str) -> int:
-    try:
-        return SEVERITIES.index(severity)
-    except ValueError:
-        raise BadInput(f"unknown severity {severity!r} (choose from {', '.join(SEVERITIES)})") from None
 
 
 @dataclass(frozen=True)
@@ -97,17 +92,6 @@ class LintReport:
     def to_dict(self) -> dict[str, Any]:
         return {"findings": [f.to_dict() for f in self.findings], "rules": list(self.rules),
                 "not_applicable": list(self.not_applicable), "suppressed": self.suppressed}
-
-
-@dataclass(frozen=True)
-class LintConfig:
-    """``[tool.refint]`` of the nearest ``pyproject.toml`` (see :func:`load_config`)."""
-
-    disable: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    fail_on: str | None = None
-    cascade_depth: int | None = None
-    path: str | None = None
 
 
 @dataclass
@@ -203,51 +187,6 @@ def _column(table: Table, name: str) -> Any:
         return table.column(name)
     except KeyError:
         return None
-
-
-# SQLite's affinity rules (https://www.sqlite.org/datatype3.html#determination_of_column_affinity)
-def sqlite_affinity(declared: str) -> str:
-    t = declared.upper()
-    if "INT" in t:
-        return "INTEGER"
-    if any(s in t for s in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if "BLOB" in t or not t.strip():
-        return "BLOB"
-    if any(s in t for s in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
-
-
-_ALIASES = {
-    "INT": "INTEGER", "INT4": "INTEGER", "SERIAL": "INTEGER", "SERIAL4": "INTEGER", "MEDIUMINT": "MEDIUMINT",
-    "INT8": "BIGINT", "BIGSERIAL": "BIGINT", "SERIAL8": "BIGINT", "INT2": "SMALLINT", "SMALLSERIAL": "SMALLINT",
-    "CHARACTER VARYING": "VARCHAR", "CHARACTER": "CHAR", "BPCHAR": "CHAR", "BOOL": "BOOLEAN",
-    "FLOAT8": "DOUBLE", "DOUBLE PRECISION": "DOUBLE", "FLOAT4": "REAL", "DECIMAL": "NUMERIC",
-    "TIMESTAMP WITHOUT TIME ZONE": "TIMESTAMP", "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ",
-    "TIME WITHOUT TIME ZONE": "TIME", "TIME WITH TIME ZONE": "TIMETZ", "STRING": "VARCHAR",
-}
-#: types whose parenthesised number is a display width, not a length (MySQL's INT(11))
-_WIDTH_ONLY = {"INTEGER", "BIGINT", "SMALLINT", "TINYINT", "MEDIUMINT"}
-
-
-def normalise_type(declared: str) -> tuple[str, str]:
-    """``'int(11) unsigned'`` -> ``('INTEGER UNSIGNED', '')``; ``'character varying(20)'`` -> ``('VARCHAR', '20')``."""
-    t = " ".join(declared.upper().split())
-    m = re.match(r"^(.*?)\s*\(([^)]*)\)(.*)$", t)
-    params = ""
-    if m:
-        t = (m.group(1) + m.group(3)).strip()
-        params = m.group(2).replace(" ", "")
-    words = t.split(" ")
-    suffix = [w for w in words if w in ("UNSIGNED", "ZEROFILL")]
-    base = " ".join(w for w in words if w not in ("UNSIGNED", "ZEROFILL", "SIGNED"))
-    base = _ALIASES.get(base, base)
-    if base in _WIDTH_ONLY:
-        params = ""
-    if "UNSIGNED" in suffix:
-        base += " UNSIGNED"
-    return base, params
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -390,31 +329,6 @@ def _fk_set_null(r: Rule, ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(r, table, fk, bad,
                           f"ON {'/'.join(events)} SET NULL, but {', '.join(bad)} "
                           f"{'is' if len(bad) == 1 else 'are'} NOT NULL: the action will fail", fix)
-
-
-_NUMBER = re.compile(r"^\(?\s*(-?\d+(\.\d+)?)\s*\)?(::[\w\s]+)?$")
-_STRING = re.compile(r"^\(?\s*[Nn_]?'((?:[^']|'')*)'\s*\)?(::[\w\s\"]+(\(\d+\))?)?$")
-
-
-def literal_default(default: str | None) -> tuple[bool, Any]:
-    """A column default as a Python value, when it is a plain literal (``(True, value)``).
-
-    Expressions (``nextval(...)``, ``CURRENT_DATE``) are never evaluated: lint must not have side effects.
-    """
-    if default is None:
-        return True, None
-    text = default.strip()
-    if text.upper() == "NULL":
-        return True, None
-    if m := _NUMBER.match(text):
-        try:
-            value = Decimal(m.group(1))
-        except InvalidOperation:
-            return False, None
-        return True, int(value) if value == value.to_integral_value() and "." not in m.group(1) else value
-    if m := _STRING.match(text):
-        return True, m.group(1).replace("''", "'")
-    return False, None
 
 
 @rule("fk-set-default-invalid", "error", "ON DELETE/UPDATE SET DEFAULT whose default key has no parent row "
@@ -629,41 +543,6 @@ def _fk_missing(r: Rule, ctx: Context) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------------------------------------
 # running the rules
 # ---------------------------------------------------------------------------------------------------------
-
-def load_config(start: str | os.PathLike[str] | None = None) -> LintConfig:
-    """``[tool.refint]`` from the first ``pyproject.toml`` found from ``start`` (default: cwd) upward."""
-    here = Path(start or os.getcwd()).resolve()
-    for folder in (here, *here.parents):
-        path = folder / "pyproject.toml"
-        if path.is_file():
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise BadInput(f"cannot read {path}: {exc}") from None
-            section = data.get("tool", {}).get("refint", {})
-            if not isinstance(section, dict):
-                raise BadInput(f"{path}: [tool.refint] must be a table")
-            return _config_from(section, str(path))
-    return LintConfig()
-
-
-def _config_from(section: Mapping[str, Any], path: str) -> LintConfig:
-    def strings(key: str) -> tuple[str, ...]:
-        value = section.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise BadInput(f"{path}: [tool.refint] {key} must be a list of strings")
-        return tuple(value)
-
-    fail_on = section.get("fail-on")
-    if fail_on is not None:
-        severity_rank(str(fail_on))
-    depth = section.get("cascade-depth")
-    if depth is not None and (not isinstance(depth, int) or depth < 0):
-        raise BadInput(f"{path}: [tool.refint] cascade-depth must be a non-negative integer")
-    return LintConfig(strings("disable"), strings("ignore"), str(fail_on) if fail_on else None, depth, path)
-
 
 def _suppressed(f: Finding, ignore: Sequence[str]) -> bool:
     """``ignore`` entries: ``NAME``, ``table.NAME``, ``schema.table.NAME``, optionally prefixed ``rule:``."""
