@@ -1,0 +1,497 @@
+"""``refint plan``: what a DELETE or UPDATE would do through every foreign key, without doing it.
+
+Everything is counted by set-based SELECTs inside a read-only transaction; nothing is written and rolled
+back. The rows a DELETE removes are described as a predicate per table, built from named CTEs that hold
+the referred key values of the removed rows of each parent (one CTE per foreign key). Tables whose
+cascades form a cycle (self-references included) are unrolled level by level until the counts stop
+growing: the sets only grow, so equal counts at two successive levels mean the fixpoint, exactly.
+
+How each engine checks a key is data (:class:`Rules`), with the documentation it comes from in
+docs/plan.md. Where the outcome depends on the order in which the engine visits rows or fires its
+triggers, the plan says so (``certain: false`` and an ``order_dependent`` entry) instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from refint.errors import BadInput
+from refint.model import Action, ForeignKey, Schema, Table
+from refint.sqltext import split_assignments, validate_predicate
+
+if TYPE_CHECKING:
+    from refint.database import Database
+    from refint.engines.base import Engine
+
+TKey = tuple[str | None, str]
+#: levels a cyclic cascade is unrolled to before refint gives up (rows on a chain longer than this)
+MAX_LEVELS = 4096
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How an engine enforces keys during one statement (docs/plan.md gives the sources)."""
+
+    #: NO ACTION is counted after every action of the statement has run (SQLite's statement counter)
+    no_action_after_actions: bool
+    #: NO ACTION/RESTRICT checks and cascades run interleaved (PostgreSQL's AFTER trigger queue)
+    interleaved_triggers: bool
+    #: RESTRICT fires as each parent row goes, before later rows of the same statement (SQLite)
+    restrict_per_row: bool
+    #: every check happens row by row, as the engine visits rows (InnoDB, DuckDB)
+    row_by_row: bool
+    #: RESTRICT skips the "another row now has this key" test NO ACTION makes (PostgreSQL, SQLite)
+    restrict_no_reprovision: bool
+    deferrable: bool
+    set_default_works: bool
+    #: InnoDB stops cascades nested deeper than this
+    max_cascade_depth: int | None = None
+    per_connection: bool = False
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> Rules:
+        caps = engine.capabilities
+        name = engine.name
+        return cls(
+            no_action_after_actions=name == "sqlite" or caps.foreign_keys_per_connection,
+            interleaved_triggers=name == "postgresql",
+            restrict_per_row=caps.restrict_is_immediate and name != "postgresql",
+            row_by_row=caps.row_by_row_checks,
+            restrict_no_reprovision=caps.restrict_is_immediate,
+            deferrable=caps.deferrable,
+            set_default_works=caps.set_default_works,
+            max_cascade_depth=15 if name in ("mysql", "mariadb") else None,
+            per_connection=caps.foreign_keys_per_connection,
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    table: str
+    constraint: str | None
+    action: str
+    rows: int
+    parent: str = ""
+    sample: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "constraint": self.constraint, "action": self.action, "rows": self.rows,
+                "parent": self.parent, "sample": [dict(s) for s in self.sample]}
+
+
+@dataclass(frozen=True)
+class Blocked:
+    constraint: str | None
+    table: str
+    rows: int
+    reason: str = ""
+    at: str = "statement"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"constraint": self.constraint, "table": self.table, "rows": self.rows, "reason": self.reason,
+                "at": self.at}
+
+
+@dataclass(frozen=True)
+class Plan:
+    operation: str
+    table: str
+    rows: int
+    deleted: dict[str, int]
+    updated: dict[str, int]
+    blocked_by: tuple[Blocked, ...] = ()
+    steps: tuple[Step, ...] = ()
+    deferred_checks: tuple[Blocked, ...] = ()
+    order_dependent: tuple[Blocked, ...] = ()
+    notes: tuple[str, ...] = ()
+    schema: str | None = None
+
+    @property
+    def certain(self) -> bool:
+        return not self.order_dependent and not any(n.startswith("not followed") for n in self.notes)
+
+    @property
+    def ok(self) -> bool:
+        """False when the engine would (or, depending on row order, might) reject the statement."""
+        return not self.blocked_by and not self.order_dependent
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "operation": self.operation, "table": self.table, "rows": self.rows,
+            "deleted": dict(self.deleted), "updated": dict(self.updated),
+            "blocked_by": [b.to_dict() for b in self.blocked_by],
+            "steps": [s.to_dict() for s in self.steps],
+            "certain": self.certain,
+            "order_dependent": [b.to_dict() for b in self.order_dependent],
+            "deferred_checks": [b.to_dict() for b in self.deferred_checks],
+            "notes": list(self.notes), "schema": self.schema,
+        }
+
+
+def _is_deferred(fk: ForeignKey, rules: Rules) -> bool:
+    return rules.deferrable and fk.deferrable and fk.initially_deferred
+
+
+@dataclass
+class _Builder:
+    """Accumulates named CTEs and per-table predicates; every query is ``WITH <all so far> SELECT``."""
+
+    engine: Engine
+    schema: Schema
+    ctes: list[tuple[str, str]] = field(default_factory=list)
+    n: int = 0
+
+    def q(self, ident: str) -> str:
+        return self.engine.quote(ident)
+
+    def cols(self, names: tuple[str, ...]) -> str:
+        inner = ", ".join(self.q(c) for c in names)
+        return inner if len(names) == 1 else f"({inner})"
+
+    def cte(self, sql: str) -> str:
+        self.n += 1
+        name = f"refint_k{self.n}"
+        self.ctes.append((name, sql))
+        return name
+
+    def with_(self) -> str:
+        if not self.ctes:
+            return ""
+        return "WITH " + ", ".join(f"{n} AS ({s})" for n, s in self.ctes) + " "
+
+    def count(self, table: Table, pred: str, params: dict[str, Any]) -> int:
+        sql = f"{self.with_()}SELECT count(*) FROM {self.engine.from_table(table)} WHERE {pred}"
+        return int(self.engine.exec(sql, params).scalar() or 0)
+
+    def sample(self, table: Table, pred: str, params: dict[str, Any], limit: int) -> tuple[dict[str, Any], ...]:
+        if limit <= 0:
+            return ()
+        key = table.primary_key.columns if table.primary_key else table.column_names()[:3]
+        sel = ", ".join(self.q(c) for c in key)
+        sql = (f"{self.with_()}SELECT {sel} FROM {self.engine.from_table(table)} WHERE {pred} "
+               f"ORDER BY {sel} LIMIT {int(limit)}")
+        return tuple(dict(zip(key, r)) for r in self.engine.exec(sql, params).fetchall())
+
+    def keys_of(self, parent: Table, fk: ForeignKey, pred: str) -> str:
+        """A CTE of the referred key values of the ``parent`` rows matching ``pred``."""
+        sel = ", ".join(self.q(c) for c in fk.referred_columns)
+        return self.cte(f"SELECT {sel} FROM {self.engine.from_table(parent)} WHERE {pred}")
+
+    def refers(self, fk: ForeignKey, cte: str) -> str:
+        return f"{self.cols(fk.columns)} IN (SELECT * FROM {cte})"
+
+
+def _true(pred: str) -> str:
+    return f"(CASE WHEN {pred} THEN 1 ELSE 0 END) = 1"
+
+
+def _not(pred: str) -> str:
+    return f"(CASE WHEN {pred} THEN 1 ELSE 0 END) = 0"
+
+
+def _or(parts: list[str]) -> str:
+    parts = [p for p in parts if p]
+    if not parts:
+        return "1 = 0"
+    return "(" + " OR ".join(f"({p})" for p in parts) + ")"
+
+
+def _label(t: Table, schema: Schema) -> str:
+    """The bare name, unless another schema has a table of that name too."""
+    same = [x for x in schema.tables if x.name == t.name]
+    return t.name if len(same) <= 1 else t.qualified_name
+
+
+# -- entry points ---------------------------------------------------------------------------------------
+def plan_delete(db: Database, table: str, where: str, *, sample: int = 3) -> Plan:
+    """What ``DELETE FROM table WHERE where`` would remove, null, default or be blocked by."""
+    engine = db.engine
+    pred = validate_predicate(where, backslash_escapes=engine.name in ("mysql", "mariadb"))
+    schema = db.inspect()
+    target = schema.table(table)
+    with engine.read_only():
+        _parse_check(engine, target, pred)
+        return _Delete(engine, schema, target, f"({pred})", Rules.for_engine(engine), sample).run()
+
+
+def plan_update(db: Database, table: str, assignments: str, where: str, *, sample: int = 3) -> Plan:
+    """What ``UPDATE table SET assignments WHERE where`` would change or be blocked by."""
+    from refint.plan_update import UpdatePlanner
+
+    engine = db.engine
+    slashes = engine.name in ("mysql", "mariadb")
+    pred = validate_predicate(where, backslash_escapes=slashes)
+    sets = split_assignments(assignments, backslash_escapes=slashes)
+    schema = db.inspect()
+    target = schema.table(table)
+    resolved: dict[str, str] = {}
+    for col, expr in sets:
+        match = [c for c in target.column_names() if c == col] or \
+            [c for c in target.column_names() if c.lower() == col.lower()]
+        if not match:
+            raise BadInput(f"no column {col!r} in table {target.qualified_name}")
+        resolved[match[0]] = expr
+    with engine.read_only():
+        _parse_check(engine, target, pred, resolved)
+        return UpdatePlanner(engine, schema, target, f"({pred})", resolved, Rules.for_engine(engine),
+                             sample).run()
+
+
+def _parse_check(engine: Engine, target: Table, pred: str, sets: dict[str, str] | None = None) -> None:
+    """Let the engine itself parse the predicate (and assignments) in a read-only SELECT."""
+    import sqlalchemy as sa
+
+    exprs = "".join(f", ({e})" for e in (sets or {}).values())
+    sql = f"SELECT count(*){exprs} FROM {engine.from_table(target)} WHERE ({pred}) LIMIT 1"
+    if sets:
+        sql = f"SELECT 1{exprs} FROM {engine.from_table(target)} WHERE ({pred}) LIMIT 1"
+    try:
+        engine.exec(sql).fetchall()
+    except sa.exc.DBAPIError as exc:
+        orig: Any = getattr(exc, "orig", exc)
+        first = (str(orig).strip().splitlines() or [""])[0]
+        raise BadInput(f"malformed predicate on {target.qualified_name}: {first}") from None
+    finally:
+        if engine.name == "postgresql" and engine.conn.in_transaction():
+            pass
+
+
+# -- DELETE ---------------------------------------------------------------------------------------------
+class _Delete:
+    def __init__(self, engine: Engine, schema: Schema, target: Table, pred: str, rules: Rules,
+                 sample: int) -> None:
+        self.b = _Builder(engine, schema)
+        self.engine, self.schema, self.target, self.base, self.rules = engine, schema, target, pred, rules
+        self.sample_n = sample
+        self.params: dict[str, Any] = {}
+        self.pred: dict[TKey, str] = {}
+        self.keys: dict[tuple[TKey, str | None, int], str] = {}
+        self.notes: list[str] = []
+        self.depth: dict[TKey, int] = {}
+
+    def label(self, t: Table) -> str:
+        return _label(t, self.schema)
+
+    def cascade_graph(self) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph()
+        g.add_node(self.target.key)
+        frontier = [self.target]
+        seen = {self.target.key}
+        while frontier:
+            parent = frontier.pop()
+            for child, fk in self.schema.referencing(parent):
+                if fk.on_delete is Action.CASCADE and _effective(fk.on_delete, self.rules) is Action.CASCADE:
+                    g.add_edge(parent.key, child.key, fk=fk, id=id(fk))
+                    if child.key not in seen:
+                        seen.add(child.key)
+                        frontier.append(child)
+        return g
+
+    def key_cte(self, parent: Table, fk: ForeignKey) -> str:
+        k = (parent.key, fk.name, id(fk))
+        if k not in self.keys:
+            self.keys[k] = self.b.keys_of(parent, fk, self.pred[parent.key])
+        return self.keys[k]
+
+    def run(self) -> Plan:
+        g = self.cascade_graph()
+        cond = nx.condensation(g)
+        for comp in nx.topological_sort(cond):
+            members = [self.schema.get(k) for k in cond.nodes[comp]["members"]]
+            tables = [t for t in members if t is not None]
+            cyclic = len(tables) > 1 or g.has_edge(tables[0].key, tables[0].key)
+            if cyclic:
+                self.unroll(g, tables)
+            else:
+                t = tables[0]
+                parts = [self.base] if t.key == self.target.key else []
+                depth = 0
+                for p, _, data in g.in_edges(t.key, data=True):
+                    parent = self.schema.get(p)
+                    assert parent is not None
+                    parts.append(self.b.refers(data["fk"], self.key_cte(parent, data["fk"])))
+                    depth = max(depth, self.depth.get(p, 0) + 1)
+                self.pred[t.key] = _or(parts)
+                self.depth[t.key] = depth
+        return self.effects(g)
+
+    def unroll(self, g: nx.MultiDiGraph, tables: list[Table]) -> None:
+        """Cascades inside a cycle: level k holds rows reached by k steps; stop when nothing grows."""
+        inside = {t.key for t in tables}
+        external: dict[TKey, list[str]] = {}
+        internal: dict[TKey, list[tuple[Table, ForeignKey]]] = {}
+        for t in tables:
+            parts = [self.base] if t.key == self.target.key else []
+            internal[t.key] = []
+            for p, _, data in g.in_edges(t.key, data=True):
+                parent = self.schema.get(p)
+                assert parent is not None
+                if p in inside:
+                    internal[t.key].append((parent, data["fk"]))
+                else:
+                    parts.append(self.b.refers(data["fk"], self.key_cte(parent, data["fk"])))
+            external[t.key] = parts
+        level = {t.key: _or(external[t.key]) for t in tables}
+        counts = {t.key: self.b.count(t, level[t.key], self.params) for t in tables}
+        for k in range(1, MAX_LEVELS):
+            nxt: dict[TKey, str] = {}
+            ctes: dict[tuple[TKey, int], str] = {}
+            for t in tables:
+                parts = list(external[t.key])
+                for parent, fk in internal[t.key]:
+                    ck = (parent.key, id(fk))
+                    if ck not in ctes:
+                        ctes[ck] = self.b.keys_of(parent, fk, level[parent.key])
+                    parts.append(self.b.refers(fk, ctes[ck]))
+                nxt[t.key] = _or(parts)
+            new_counts = {t.key: self.b.count(t, nxt[t.key], self.params) for t in tables}
+            level = nxt
+            if new_counts == counts:
+                for t in tables:
+                    self.pred[t.key] = level[t.key]
+                    self.depth[t.key] = k - 1
+                return
+            counts = new_counts
+        raise BadInput(f"cascade through {tables[0].qualified_name} is deeper than {MAX_LEVELS} levels")
+
+    def effects(self, g: nx.MultiDiGraph) -> Plan:
+        b, rules = self.b, self.rules
+        deleted: dict[str, int] = {}
+        counts: dict[TKey, int] = {}
+        for key, pred in self.pred.items():
+            t = self.schema.get(key)
+            assert t is not None
+            counts[key] = b.count(t, pred, self.params)
+            if counts[key] or key == self.target.key:
+                deleted[self.label(t)] = counts[key]
+        steps: list[Step] = []
+        blocked: list[Blocked] = []
+        deferred: list[Blocked] = []
+        order_dep: list[Blocked] = []
+        updated: dict[str, int] = {}
+        nulled: dict[TKey, list[tuple[str, ForeignKey]]] = {}
+        if rules.max_cascade_depth is not None and any(
+                d > rules.max_cascade_depth and counts.get(k, 0) for k, d in self.depth.items()):
+            blocked.append(Blocked(None, self.label(self.target), 0,
+                                   f"cascade deeper than {rules.max_cascade_depth} levels (InnoDB limit)"))
+        for key in list(self.pred):
+            parent = self.schema.get(key)
+            assert parent is not None
+            if not counts[key]:
+                continue
+            for child, fk in self.schema.referencing(parent):
+                action = _effective(fk.on_delete, rules)
+                cte = self.key_cte(parent, fk)
+                hit = b.refers(fk, cte)
+                child_del = self.pred.get(child.key)
+                n = b.count(child, hit, self.params)
+                if not n:
+                    continue
+                survivors = hit if child_del is None else f"({hit}) AND {_not(child_del)}"
+                left = n if child_del is None else b.count(child, survivors, self.params)
+                name = fk.name
+                if action is Action.CASCADE:
+                    steps.append(Step(self.label(child), name, action.value, n, self.label(parent),
+                                      b.sample(child, hit, self.params, self.sample_n)))
+                    continue
+                if action in (Action.SET_NULL, Action.SET_DEFAULT):
+                    if left:
+                        steps.append(Step(self.label(child), name, action.value, left, self.label(parent),
+                                          b.sample(child, survivors, self.params, self.sample_n)))
+                        nulled.setdefault(child.key, []).append((survivors, fk))
+                        self.check_set(child, fk, action, left, survivors, blocked, deferred)
+                    continue
+                # NO ACTION / RESTRICT
+                removed = n - left
+                if left:
+                    rec = Blocked(name, self.label(child), left, f"{left} rows of {self.label(child)} still refer to "
+                                  f"deleted rows of {self.label(parent)} ({action.value})")
+                    if action is Action.NO_ACTION and _is_deferred(fk, rules):
+                        deferred.append(Blocked(name, self.label(child), left, rec.reason, "commit"))
+                    else:
+                        blocked.append(rec)
+                elif removed and self.order_matters(action, fk, child, hit):
+                    order_dep.append(Blocked(name, self.label(child), removed,
+                                             f"{removed} referencing rows are removed by the same statement; "
+                                             f"whether {action.value} sees them first depends on row/trigger "
+                                             "order"))
+        for key, preds in nulled.items():
+            nulled_table = self.schema.get(key)
+            assert nulled_table is not None
+            child = nulled_table
+            updated[self.label(child)] = b.count(child, _or([p for p, _ in preds]), self.params)
+            changed = {c for _, f in preds for c in f.columns}
+            for grand, gfk in self.schema.referencing(child):
+                if set(gfk.referred_columns) & changed:
+                    self.notes.append(f"not followed: {self.label(child)} key columns changed by SET NULL/DEFAULT "
+                                      f"are referred to by {gfk.name} on {self.label(grand)}")
+        self.common_notes()
+        return Plan("delete", self.label(self.target), counts[self.target.key], deleted, updated, tuple(blocked),
+                    tuple(steps), tuple(deferred), tuple(order_dep), tuple(self.notes), self.target.schema)
+
+    def order_matters(self, action: Action, fk: ForeignKey, child: Table, hit: str) -> bool:
+        """Referencing rows exist but the statement removes them all: does the engine see them first?
+
+        InnoDB checks row by row and SQLite fires RESTRICT as each parent row goes, so the visiting order
+        decides. PostgreSQL deletes every row the statement names before any RI trigger fires, then runs
+        cascades and checks from one queue in trigger order: rows removed directly are safe, rows removed
+        by a cascade may be seen before or after the check.
+        """
+        rules = self.rules
+        if _is_deferred(fk, rules):
+            return False
+        if rules.row_by_row or (action is Action.RESTRICT and rules.restrict_per_row):
+            return True
+        if rules.interleaved_triggers:
+            if child.key != self.target.key:
+                return True
+            cascaded = f"({hit}) AND {_true(self.pred[child.key])} AND {_not(self.base)}"
+            return self.b.count(child, cascaded, self.params) > 0
+        return False
+
+    def check_set(self, child: Table, fk: ForeignKey, action: Action, n: int, rows: str,
+                  blocked: list[Blocked], deferred: list[Blocked]) -> None:
+        """SET NULL into a NOT NULL column fails; SET DEFAULT must land on a key that has a parent."""
+        name = fk.name
+        cols = [child.column(c) for c in fk.columns]
+        defaults = [c.default if action is Action.SET_DEFAULT else None for c in cols]
+        for c, d in zip(cols, defaults):
+            if d is None and not c.nullable:
+                blocked.append(Blocked(name, self.label(child), n, f"{action.value} would put NULL into NOT NULL "
+                                       f"column {c.name}"))
+                return
+        if action is Action.SET_DEFAULT and all(d is not None for d in defaults):
+            parent = self.schema.get(fk.referred)
+            assert parent is not None
+            tup = ", ".join(f"({d})" for d in defaults)
+            tup = tup if len(defaults) == 1 else f"({tup})"
+            ok = f"{self.b.cols(fk.referred_columns)} = {tup}"
+            ppred = self.pred.get(parent.key)
+            if ppred is not None:
+                ok += f" AND {_not(ppred)}"
+            if not self.b.count(parent, ok, self.params):
+                rec = Blocked(name, self.label(child), n, f"SET DEFAULT lands on a key with no row in "
+                              f"{self.label(parent)}")
+                (deferred if _is_deferred(fk, self.rules) else blocked).append(
+                    Blocked(rec.constraint, rec.table, rec.rows, rec.reason,
+                            "commit" if _is_deferred(fk, self.rules) else "statement"))
+
+    def common_notes(self) -> None:
+        if self.rules.per_connection:
+            self.notes.append("SQLite enforces these keys only on connections with PRAGMA foreign_keys=ON; "
+                              "with it off the statement deletes only the target rows")
+
+
+def _effective(action: Action, rules: Rules) -> Action:
+    """InnoDB has no SET DEFAULT: a declared one is stored and behaves as RESTRICT."""
+    if action is Action.SET_DEFAULT and not rules.set_default_works:
+        return Action.RESTRICT
+    return action
+
+
+def iter_tables(schema: Schema) -> Iterator[Table]:
+    return iter(schema.tables)
