@@ -91,7 +91,7 @@ def bench_sqlite(parent: int, child: int, repeat: int) -> list[dict[str, object]
     build_sqlite(path, parent, child)
     rows = []
     for indexed in (False, True):
-        conn = sqlite3.connect(path)
+        conn = sqlite3.connect(path, timeout=120)
         conn.execute("DROP INDEX IF EXISTS ix_child_parent")
         if indexed:
             conn.execute("CREATE INDEX ix_child_parent ON child (parent_id)")
@@ -129,7 +129,7 @@ def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, objec
             c.execute("CREATE TABLE parent (id int PRIMARY KEY, name text)")
             c.execute("CREATE TABLE child (id int PRIMARY KEY, parent_id int, payload text)")
             c.execute(f"INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, {parent}) g")
-            c.execute(f"INSERT INTO child SELECT g, {SQL_CHILD_KEY.format(i='g', p=parent)}, 'x' "
+            c.execute(f"INSERT INTO child SELECT g, {SQL_CHILD_KEY.format(i='g::bigint', p=parent)}, 'x' "
                       f"FROM generate_series(1, {child}) g")
             c.execute("ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) "
                       "REFERENCES parent (id) NOT VALID")
@@ -144,7 +144,8 @@ def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, objec
                 c.execute("CREATE INDEX ix_child_parent ON child (parent_id)")
             c.execute("ANALYZE child")
             # the engine's own validator, on a copy of the key without the orphans (it stops at the first)
-            c.execute("CREATE TEMP TABLE clean AS SELECT id, parent_id FROM child WHERE parent_id <= "
+            c.execute("DROP TABLE IF EXISTS clean")
+            c.execute("CREATE TABLE clean AS SELECT id, parent_id FROM child WHERE parent_id <= "
                       f"{parent}")
             if indexed:
                 c.execute("CREATE INDEX ON clean (parent_id)")
@@ -160,6 +161,7 @@ def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, objec
             left_join = timed(lambda: c.execute(
                 "SELECT count(*) FROM child c LEFT JOIN parent p ON p.id = c.parent_id "
                 "WHERE c.parent_id IS NOT NULL AND p.id IS NULL").fetchone(), repeat)
+            c.execute("DROP TABLE clean")
         t, count, peak = refint_run(url, repeat)
         rows.append({"engine": "PostgreSQL", "index": indexed, "engine_work": "VALIDATE CONSTRAINT (clean copy)",
                      "engine_s": engine_time, "left_join_s": left_join, "refint_s": t, "count": count,
@@ -288,23 +290,25 @@ def main() -> None:
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     engines = args.engines.split(",")
-    rows: list[dict[str, object]] = []
-    if "sqlite" in engines:
-        rows += bench_sqlite(args.parent, args.child, args.repeat)
-    if "postgresql" in engines:
-        rows += bench_postgres(args.parent, args.child, args.repeat)
-    if "mariadb" in engines:
-        rows += bench_mariadb(args.parent, args.child, args.repeat)
-    if "duckdb" in engines or "parquet" in engines:
-        rows += bench_duckdb(args.parent, args.child, args.repeat, "parquet" in engines)
     print(f"parent {args.parent:,} rows, child {args.child:,} rows; medians of {args.repeat}")
     print("| engine | child index | engine's own work | engine s | LEFT JOIN s | refint process s | ratio | "
           "orphans (expected) | refint peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['engine']} | {'yes' if r['index'] else 'no'} | {r['engine_work']} | {r['engine_s']:.2f} | "
-              f"{r['left_join_s']:.2f} | {r['refint_s']:.2f} | {float(r['refint_s']) / float(r['engine_s']):.2f}x | "
-              f"{r['count']} ({r['expected']}) | {r['peak_mb']:.0f} |")
+    print("|---|---|---|---|---|---|---|---|---|", flush=True)
+    runs: list[Callable[[], list[dict[str, object]]]] = []
+    if "sqlite" in engines:
+        runs.append(lambda: bench_sqlite(args.parent, args.child, args.repeat))
+    if "postgresql" in engines:
+        runs.append(lambda: bench_postgres(args.parent, args.child, args.repeat))
+    if "mariadb" in engines:
+        runs.append(lambda: bench_mariadb(args.parent, args.child, args.repeat))
+    if "duckdb" in engines or "parquet" in engines:
+        runs.append(lambda: bench_duckdb(args.parent, args.child, args.repeat, "parquet" in engines))
+    for run in runs:
+        for r in run():
+            print(f"| {r['engine']} | {'yes' if r['index'] else 'no'} | {r['engine_work']} | {r['engine_s']:.2f} | "
+                  f"{r['left_join_s']:.2f} | {r['refint_s']:.2f} | "
+                  f"{float(r['refint_s']) / float(r['engine_s']):.2f}x | {r['count']} ({r['expected']}) | "
+                  f"{r['peak_mb']:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

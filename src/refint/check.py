@@ -153,13 +153,10 @@ class Checker:
         parent = self.schema.get(fk.referred)
         parent_src = self.source(parent) if parent else self.engine.table_ref(*fk.referred)
         c_cols = [f"c.{self.q(c)}" for c in fk.columns]
-        p_cols = [f"p.{self.q(c)}" for c in fk.referred_columns]
-        on = " AND ".join(f"{p} = {c}" for p, c in zip(p_cols, c_cols))
-        not_null = " AND ".join(f"{c} IS NOT NULL" for c in c_cols)
         select = ", ".join(c_cols)
         sql = self.engine.orphan_sql(
-            select=select, child=self.source(table), parent=parent_src, on=on, not_null=not_null,
-            probe=p_cols[0], group=select,
+            child=self.source(table), parent=parent_src,
+            child_columns=[self.q(c) for c in fk.columns], parent_columns=[self.q(c) for c in fk.referred_columns],
         )
         out = []
         found = self.engine.find_orphans(table, fk, parent, self.sample)
@@ -322,6 +319,7 @@ def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str
     checked = checker.plan(selected, list(kinds) or list(KINDS), constraints)
     violations: list[Violation] = []
     with db.engine.read_only(), db.engine.cancel_on_interrupt():
+        db.engine.prepare_check()
         if timeout:
             db.engine.set_statement_timeout(timeout)
         for i, job in enumerate(checker.jobs):

@@ -158,6 +158,19 @@ class PostgreSQL(Engine):
         only = "" if table.kind == "partitioned" else "ONLY "
         return only + self.table_ref(table.schema, table.name)
 
+    def orphan_sql(self, *, child: str, parent: str, child_columns: Sequence[str],
+                   parent_columns: Sequence[str]) -> str:
+        """Grouped keys, then NOT EXISTS: 1.5-2.4 s where the LEFT JOIN's parallel hash anti-join took
+        5.7-6.3 s on a 10M-row child (benchmarks/RESULTS.md)."""
+        return self.grouped_orphan_sql(child=child, parent=parent, child_columns=child_columns,
+                                       parent_columns=parent_columns)
+
+    def prepare_check(self) -> None:
+        """Memory for big aggregates and anti-joins, local to refint's own read-only transaction (never
+        set inside a transaction the caller lent us): a million keys hash without spilling to disk."""
+        if not self.borrowed:
+            self.raw("SET LOCAL work_mem = '256MB'")
+
     def set_statement_timeout(self, seconds: float) -> None:
         self.raw(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
 
