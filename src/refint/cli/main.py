@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "inspect": ("refint.cli.inspect_cmd", "inspect", "Show every constraint of the database."),
     "check": ("refint.cli.check_cmd", "check", "Find every row that breaks a constraint."),
     "explain": ("refint.cli.explain_cmd", "explain", "Say which key an IntegrityError broke."),
+    "plan": ("refint.cli.plan_cmd", "plan", "Preview what a DELETE/UPDATE would do through every key."),
+    "order": ("refint.cli.order_cmd", "order", "Order tables for load, delete or drop; break cycles."),
     "lint": ("refint.cli.lint_cmd", "lint", "Find foreign-key design problems, with fixes."),
     "graph": ("refint.cli.graph_cmd", "graph", "Draw the foreign-key graph (Mermaid, DOT, SVG, JSON)."),
     "report": ("refint.cli.report_cmd", "report", "Write a self-contained HTML report."),

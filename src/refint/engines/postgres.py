@@ -233,10 +233,10 @@ class PostgreSQL(Engine):
         constraint_indexes: set[int] = set()
         for (relid, conname, contype, conkey, confrelid, fschema, ftable, confkey, upd, dele, match,
              deferrable, deferred, validated, check_expr, conindid) in constraints:
-            names = attnames.get(relid)
-            if names is None:  # a constraint on a relation we do not list (a foreign table)
+            own = attnames.get(relid)
+            if own is None:  # a constraint on a relation we do not list (a foreign table)
                 continue
-            key = tuple(map(names.__getitem__, conkey or ()))
+            key = tuple(map(own.__getitem__, conkey or ()))
             if contype == "p":
                 pks[relid] = PrimaryKey(conname, key)
                 constraint_indexes.add(conindid)
