@@ -298,20 +298,35 @@ def test_ctrl_c_cancels_the_running_query(make_db: Any, engine: str) -> None:
         assert running == [(0,)]
 
 
-def test_sqlite_hash_path_agrees_with_the_engine(make_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without a child index, big SQLite keys are checked by hashing the parent keys in Python: the
-    result must be exactly what SQLite's own PRAGMA foreign_key_check and the SQL anti-join find."""
-    from refint.engines.sqlite import SQLite
-
-    db = make_db("sqlite")
-    db.run("""
+HASH_SCHEMAS = {
+    "composite": """
         CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));
         CREATE TABLE c (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, CONSTRAINT fk_c FOREIGN KEY (a, b) REFERENCES p);
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
         INSERT INTO p SELECT i, i % 7 FROM n;
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
         INSERT INTO c SELECT i, CASE WHEN i % 13 = 0 THEN NULL ELSE i % 311 END, i % 7 FROM n;
-    """)
+    """,
+    "single": """
+        CREATE TABLE p (id INTEGER PRIMARY KEY);
+        CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER CONSTRAINT fk_c REFERENCES p);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+        INSERT INTO p SELECT i * 2 FROM n;
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+        INSERT INTO c SELECT i, CASE WHEN i % 13 = 0 THEN NULL ELSE i % 650 END FROM n;
+    """,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(HASH_SCHEMAS))
+def test_sqlite_hash_path_agrees_with_the_engine(make_db: Any, monkeypatch: pytest.MonkeyPatch,
+                                                 shape: str) -> None:
+    """Without a child index, big SQLite keys are checked by hashing the parent keys in Python: the
+    result must be exactly what SQLite's own PRAGMA foreign_key_check and the SQL anti-join find."""
+    from refint.engines.sqlite import SQLite
+
+    db = make_db("sqlite")
+    db.run(HASH_SCHEMAS[shape])
     pragma = len(db.query("PRAGMA foreign_key_check(c)"))
     with refint.connect(db.url) as conn:
         sql_result = conn.check(kinds=["foreign_key"], sample=4).violations

@@ -21,6 +21,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from refint.engines.base import Capabilities, Engine
@@ -162,10 +163,13 @@ class SQLite(Engine):
         p_nn = " AND ".join(f"{self.quote(c)} IS NOT NULL" for c in fk.referred_columns)
         c_nn = " AND ".join(f"{self.quote(c)} IS NOT NULL" for c in fk.columns)
         dbapi = self._dbapi()
-        parents = set(dbapi.execute(f"SELECT {p_cols} FROM {self.from_table(parent)} WHERE {p_nn}"))
+        # one-column keys hash as plain values (a third of the memory of 1-tuples), wider keys as tuples
+        single = len(fk.columns) == 1
+        rows = dbapi.execute(f"SELECT {p_cols} FROM {self.from_table(parent)} WHERE {p_nn}")
+        parents: set[Any] = set(map(itemgetter(0), rows)) if single else set(rows)
         cursor = dbapi.execute(f"SELECT {c_cols} FROM {self.from_table(child)} WHERE {c_nn}")
         total = 0
-        smallest: set[tuple[Any, ...]] = set()
+        smallest: set[Any] = set()
         deadline = getattr(self, "_deadline", None)
         while True:
             if self.was_cancelled() or (deadline is not None and time.monotonic() > deadline):
@@ -173,12 +177,15 @@ class SQLite(Engine):
             batch = cursor.fetchmany(200_000)
             if not batch:
                 break
+            if single:
+                batch = list(map(itemgetter(0), batch))
             missing = set(batch) - parents
             if missing:
                 total += sum(1 for row in batch if row in missing)
                 smallest = set(sorted(smallest | missing)[:sample])
         del parents
-        return total, sorted(smallest)
+        keys = sorted(smallest)
+        return total, [(k,) for k in keys] if single else keys
 
     def _row_estimate(self, table: Table) -> int | None:
         """max(rowid): one B-tree descent, an upper bound of the row count (None: WITHOUT ROWID)."""
