@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from refint.changeplan import ChangePlan, ChangeResult, FaultHook, Step, apply
-from refint.errors import BadInput, NoSuchConstraint, NoSuchTable, NotSupported, UnsafeOperation
+from refint.errors import BadInput, NoSuchConstraint, NoSuchTable, NotSupported, QueryFailed, UnsafeOperation
 from refint.model import Action, ForeignKey, Match, Schema, Table
 from refint import recipes
 
@@ -169,12 +169,29 @@ def _same_key(a: ForeignKey, b: ForeignKey) -> bool:
             and a.on_delete == b.on_delete and a.on_update == b.on_update)
 
 
-def find_orphans(db: Database, child: Table, fk: ForeignKey, sample: int = 5) -> list[Violation]:
-    """The rows the new key would reject, found by ``check``'s own anti-join (read-only)."""
+def find_orphans(db: Database, child: Table, fk: ForeignKey, sample: int = 5,
+                 lock_timeout: float | None = None) -> list[Violation]:
+    """The rows the new key would reject, found by ``check``'s own anti-join (read-only).
+
+    On PostgreSQL the read waits at most ``lock_timeout`` for a table lock (a pending ACCESS EXCLUSIVE
+    lock would otherwise make it, and every writer queued behind it, wait indefinitely).
+    """
+    from refint.changeplan import is_lock_timeout
     from refint.check import Checker
 
-    with db.engine.read_only():
-        return Checker(db.engine, db.inspect(), sample).foreign_key(child, fk)
+    schema = db.inspect()
+    try:
+        with db.engine.read_only():
+            if lock_timeout is not None and db.name == "postgresql":
+                db.engine.raw(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'")
+            return Checker(db.engine, schema, sample).foreign_key(child, fk)
+    except Exception as exc:
+        cause = getattr(exc, "orig", None) or exc
+        if is_lock_timeout(cause):
+            raise QueryFailed(f"lock timeout ({lock_timeout:g}s) while looking for orphans of "
+                              f"{child.qualified_name}: another transaction holds a lock on it or its parent; "
+                              "nothing changed") from exc
+        raise
 
 
 def add_foreign_key(db: Database, child: str, parent: str, *, name: str | None = None,
@@ -205,7 +222,7 @@ def add_foreign_key(db: Database, child: str, parent: str, *, name: str | None =
         for t, other in schema.foreign_keys:
             if other.name and fk.name and other.name.lower() == fk.name.lower():
                 raise BadInput(f"a foreign key named {fk.name} already exists (on {t.qualified_name})")
-    orphans = find_orphans(db, c_table, fk, sample)
+    orphans = find_orphans(db, c_table, fk, sample, lock_timeout)
     n_orphans = sum(v.count for v in orphans)
     repair_sql: list[Step] = []
     if orphans:
@@ -307,7 +324,7 @@ def validate(db: Database, *, constraint: str | None = None, table: str | None =
     orphans: list[Violation] = []
     to_validate: list[tuple[Table, ForeignKey]] = []
     for t, fk in keys:
-        found = find_orphans(db, t, fk, sample)
+        found = find_orphans(db, t, fk, sample, lock_timeout)
         orphans.extend(found)
         if not found and db.capabilities.not_valid and fk.validated is False:
             to_validate.append((t, fk))
