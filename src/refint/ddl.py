@@ -68,7 +68,7 @@ class _Writer:
         return _quote(self.d, name)
 
     def ref(self, schema: str | None, name: str) -> str:
-        if schema and self.keep_schema and self.d not in ("sqlite",):
+        if schema and self.keep_schema and self.d not in ("sqlite", "duckdb"):
             return f"{self.q(schema)}.{self.q(name)}"
         return self.q(name)
 
@@ -111,6 +111,9 @@ class _Writer:
                  f"({self.cols(fk.referred_columns)})"]
         if fk.name:
             parts.insert(0, f"CONSTRAINT {self.q(fk.name)}")
+            if self.d == "duckdb":
+                self.flag(table, fk.name, f"CONSTRAINT {fk.name}", "DuckDB does not keep foreign key names: "
+                          "it generates its own")
         if fk.match is not Match.SIMPLE:
             if self.d == "postgresql" and fk.match is Match.FULL:
                 parts.append("MATCH FULL")
@@ -161,13 +164,16 @@ def render_ddl(schema: Schema, dialect: str, *, keep_schema: bool = True) -> DDL
     tables = [t for t in schema.tables if t.kind in ("table", "partitioned")]
     statements: list[str] = []
     if dialect in ("sqlite", "duckdb"):
+        created: set[tuple[str | None, str]] = set()
         for t in _creation_order(tables):
+            created.add(t.key)
             items = [f"{w.q(c.name)} {c.type}".rstrip() + ("" if c.nullable else " NOT NULL")
                      + (f" DEFAULT {c.default}" if c.default is not None else "") for c in t.columns]
             items += w.key_clauses(t)
             for fk in t.foreign_keys:
-                if dialect == "duckdb" and fk.referred == t.key:
-                    w.flag(t, fk.name, "self-reference", "DuckDB refuses a foreign key to its own table")
+                if dialect == "duckdb" and fk.referred not in created:
+                    w.flag(t, fk.name, "FOREIGN KEY", f"DuckDB needs {fk.referred_table} to exist first, and this "
+                           "key closes a cycle (DuckDB cannot add a key later): omitted")
                     continue
                 items.append(w.foreign_key(t, fk))
             body = ",\n  ".join(items)
