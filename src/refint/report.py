@@ -164,7 +164,8 @@ def _finding_row(f: Any, schema: Schema, *, with_table: bool) -> str:
         cells.append(f"<td>{_tref(schema, (f.schema, f.table))}</td>")
     cells.append(f"<td>{escape(f.constraint or '')}</td>")
     cells.append(f"<td>{escape(f.message)}{fix}</td>")
-    search = escape(f"{f.table} {f.constraint or ''} {f.rule}".lower(), quote=True)
+    related = " ".join([*f.names(), *map(str, f.details.get("tables", ()))])
+    search = escape(f"{f.table} {f.rule} {related}".lower(), quote=True)
     return f'<tr data-search="{search}">{"".join(cells)}</tr>'
 
 
@@ -259,7 +260,8 @@ pre{background:#f4f6f6;border:1px solid #e5e8e8;padding:4px 6px;margin:4px 0 0;w
 font-size:12px}code{font-size:12px}.sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;
 color:#fff}.sev.error{background:#c0392b}.sev.warning{background:#d68910}.sev.info{background:#2e86c1}
 article.table{background:#fff;border:1px solid #d5dbdb;border-radius:6px;padding:12px 16px;margin:14px 0}
-.cols-wrap{display:grid;grid-template-columns:minmax(320px,1fr) 1fr;gap:16px;align-items:start}.cols-wrap ul{margin:0;
+.cols-wrap{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px;align-items:start}
+.cols-wrap>div{overflow-wrap:anywhere;min-width:0}table.findings td{overflow-wrap:anywhere}.cols-wrap ul{margin:0;
 padding-left:18px}.graph{overflow:auto;margin-top:10px;border-top:1px dashed #d5dbdb;padding-top:8px}
 .graph svg{max-width:100%;height:auto}.overview svg{max-height:80vh}.up{font-size:12px;text-decoration:none}
 .legend .sw{display:inline-block;width:22px;height:0;border-top:3px solid;vertical-align:middle;margin:0 4px 0 10px}
