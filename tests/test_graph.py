@@ -156,3 +156,13 @@ def test_mermaid_of_an_empty_graph() -> None:
     from refint.model import Schema
 
     assert to_mermaid(build_graph(Schema("sqlite"))).startswith("flowchart LR")
+
+
+def test_table_format_lists_every_edge(make_db: Any) -> None:
+    db = make_db("sqlite")
+    db.run("CREATE TABLE a (id INT PRIMARY KEY, b_id INT REFERENCES b (id));"
+           "CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id) ON DELETE CASCADE);")
+    proc = run_cli("graph", db.url, "--format", "table")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("→") == 2 and "cycle, cascades" in proc.stdout
+    assert "2 tables, 2 foreign keys, 2 tables on a cycle" in proc.stdout

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from refint.cli.common import debug_option, emit_json, open_db, schema_option, target_argument
 from refint.cli.main import run_guarded
+
+if TYPE_CHECKING:
+    from refint.graph import Graph
 
 
 @click.command(epilog="""\b
@@ -24,7 +28,7 @@ Examples:
               help="Write to FILE instead of stdout.")
 @schema_option
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "json", "table"]), default="mermaid",
-              show_default=True, help="mermaid, dot, svg (needs Graphviz's dot), json; table is the same as mermaid.")
+              show_default=True, help="mermaid, dot, svg (needs Graphviz's dot), json; table: the edges for people.")
 @debug_option
 def graph(target: str | None, table: str | None, depth: int, output: str | None, schemas: tuple[str, ...],
           fmt: str, debug: bool) -> None:
@@ -45,13 +49,16 @@ def graph(target: str | None, table: str | None, depth: int, output: str | None,
         with open_db(target, schemas) as db:
             with db.engine.read_only():
                 g = build_graph(db.inspect(), table, depth)
+        if fmt == "table" and output is None:
+            _render_table(g)
+            return 0
         if fmt == "json":
             if output is None:
                 emit_json(g.to_dict())
                 return 0
             text = json.dumps(g.to_dict(), ensure_ascii=False, indent=2) + "\n"
         else:
-            text = render(g, "mermaid" if fmt == "table" else fmt)
+            text = render(g, "mermaid" if fmt == "table" else fmt)  # a file gets Mermaid for "table"
         if output:
             with open(output, "w", encoding="utf-8") as f:
                 f.write(text)
@@ -60,3 +67,21 @@ def graph(target: str | None, table: str | None, depth: int, output: str | None,
         return 0
 
     run_guarded(body, debug)
+
+
+def _render_table(g: Graph) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from refint.cli.common import console
+
+    table = Table("child", "columns", "", "parent", "constraint", "on delete", "on update", "note")
+    for e in g.edges:
+        note = ", ".join(n for n, on in (("cycle", e.in_cycle), ("cascades", e.cascades),
+                                         ("deferrable", e.fk.deferrable)) if on)
+        parent = f"{e.fk.referred_schema}.{e.fk.referred_table}" if e.fk.referred_schema else e.fk.referred_table
+        table.add_row(escape(e.table.qualified_name), escape(", ".join(e.fk.columns)), "→", escape(parent),
+                      escape(e.fk.name or ""), e.fk.on_delete.value, e.fk.on_update.value, note)
+    con = console()
+    con.print(table)
+    con.print(f"{len(g.tables)} tables, {len(g.edges)} foreign keys, {len(g.cycle_tables)} tables on a cycle")
