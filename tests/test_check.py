@@ -344,3 +344,24 @@ def test_sqlite_hash_path_agrees_with_the_engine(make_db: Any, monkeypatch: pyte
     assert used == [True]
     assert [v.to_dict() for v in hash_result] == [v.to_dict() for v in sql_result]
     assert sum(v.count for v in hash_result) == pragma > 0
+
+
+def test_postgres_partitions_are_checked_once(make_db: Any) -> None:
+    db = make_db("postgresql")
+    db.run("""
+        CREATE TABLE parent (id INT PRIMARY KEY);
+        CREATE TABLE log (id INT NOT NULL, at DATE NOT NULL, parent_id INT, qty INT,
+                          CONSTRAINT qty_ok CHECK (qty >= 0)) PARTITION BY RANGE (at);
+        CREATE TABLE log_2026 PARTITION OF log FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        CREATE TABLE log_2027 PARTITION OF log FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+        INSERT INTO parent VALUES (1);
+        INSERT INTO log VALUES (1, '2026-05-01', 1, 1), (2, '2027-05-01', 7, 2), (3, '2026-06-01', 8, 3);
+        ALTER TABLE log_2026 ADD CONSTRAINT log_2026_parent FOREIGN KEY (parent_id) REFERENCES parent NOT VALID;
+        ALTER TABLE log_2027 ADD CONSTRAINT log_2027_parent FOREIGN KEY (parent_id) REFERENCES parent NOT VALID;
+    """)
+    with refint.connect(db.url) as conn:
+        report = conn.check()
+    assert sorted((v.table, v.count) for v in report.violations) == [("log_2026", 1), ("log_2027", 1)]
+    # the inherited CHECK and NOT NULLs are counted on the partitioned table only
+    assert report.checked["check"] == 1
+    assert report.checked["not_null"] == 2 + 1  # log (id, at) and parent (id)

@@ -276,10 +276,17 @@ class Checker:
                         partial(self.duplicates, table, "unique", u.name, u.columns, u.nulls_distinct))
                 elif not u.index:
                     add("unique", table, u.name, list)
+            # a partition's rows are also read through its partitioned table: what the partition
+            # inherits from it (checks, NOT NULL) is checked there once, not twice
+            parent = self.schema.get(table.parent) if table.kind == "partition" and table.parent else None
+            inherited = {c.name for c in parent.checks} if parent else set()
+            parent_required = {c.name for c in parent.columns if not c.nullable} if parent else set()
             if caps.check_constraints:
                 for ck in table.checks:
+                    if ck.name in inherited:
+                        continue
                     add("check", table, ck.name, partial(self.check_constraint, table, ck.name, ck.expression))
-            required = [c.name for c in table.columns if not c.nullable]
+            required = [c.name for c in table.columns if not c.nullable and c.name not in parent_required]
             if required and "not_null" in kinds and not wanted:
                 checked["not_null"] += len(required)
                 self.jobs.append(_Job("not_null", table, f"{table.qualified_name} NOT NULL",
