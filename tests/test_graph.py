@@ -164,5 +164,5 @@ def test_table_format_lists_every_edge(make_db: Any) -> None:
            "CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id) ON DELETE CASCADE);")
     proc = run_cli("graph", db.url, "--format", "table")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("→") == 2 and "cycle, cascades" in proc.stdout
+    assert proc.stdout.count("→") == 2 and "cascad" in proc.stdout and "cycle" in proc.stdout
     assert "2 tables, 2 foreign keys, 2 tables on a cycle" in proc.stdout
