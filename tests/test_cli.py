@@ -78,6 +78,7 @@ def test_not_a_database_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("url, fragment", [
     ("postgresql://postgres@127.0.0.1:notaport/db", "malformed"),
     ("nosuchdb://x/y", "unknown database scheme"),
+    ("mssql+pyodbc://user:s3cr3t-pw@host/db", "missing driver"),
     ("postgresql://postgres:s3cr3t-pw@127.0.0.1:1/db", "cannot connect"),
     ("mariadb://root:s3cr3t-pw@127.0.0.1:1/db", "cannot connect"),
 ])

@@ -101,7 +101,10 @@ def _open_string(target: str, *, readonly: bool) -> Opened:
         connect_args["connect_timeout"] = 10
         if "charset" not in url.query:
             url = url.update_query_dict({"charset": "utf8mb4"})
-    engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.pool.NullPool)
+    try:
+        engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.pool.NullPool)
+    except ImportError as exc:
+        raise InvalidTarget(f"missing driver for {display!r}: {exc}") from None
     return Opened(_connect(engine, url.password), engine, True, display)
 
 
