@@ -145,10 +145,12 @@ def test_fk_type_mismatch_sqlite_uses_affinity(make_db: Any) -> None:
         conn.execute("INSERT INTO c (b) VALUES ('007')")
 
 
-def test_fk_type_mismatch_duckdb_silent_on_same_types(make_db: Any) -> None:
+def test_fk_type_mismatch_cannot_exist_on_duckdb(make_db: Any) -> None:
     db = make_db("duckdb")
-    db.run("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (a INT REFERENCES p (id));")
-    assert findings(db, "fk-type-mismatch") == []
+    db.run("CREATE TABLE p (id BIGINT PRIMARY KEY, code VARCHAR(10) UNIQUE)")
+    assert engine_rejects(db, "CREATE TABLE bad (a INT REFERENCES p (id))")  # DuckDB refuses other types
+    db.run("CREATE TABLE c (a BIGINT REFERENCES p (id), code VARCHAR(20) REFERENCES p (code))")
+    assert findings(db, "fk-type-mismatch") == []  # DuckDB's VARCHAR has no length: nothing differs
 
 
 # ------------------------------------------------------------------------------------------------------
