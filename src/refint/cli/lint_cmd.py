@@ -93,7 +93,6 @@ def _list_rules(fmt: str) -> int:
 
 def _render(report: object, display: str, threshold: str, n_rules: int) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
     from refint.lint import LintReport
 
@@ -103,12 +102,14 @@ def _render(report: object, display: str, threshold: str, n_rules: int) -> None:
     if not report.findings:
         con.print(f"[green]✓[/] {escape(display)}: no findings ({len(report.rules)} rules)")
     else:
-        table = Table("severity", "rule", "table", "constraint", "message / fix", show_lines=True)
         for f in report.findings:
-            text = escape(f.message) + (f"\n[dim]{escape(f.fix)}[/]" if f.fix else "")
-            table.add_row(f"[{colours[f.severity]}]{f.severity}[/]", f.rule, escape(f.qualified_table),
-                          escape(f.constraint or ""), text)
-        con.print(table)
+            where = escape(f.qualified_table) + (f" [dim]{escape(f.constraint)}[/]" if f.constraint else "")
+            if f.columns:
+                where += f" ({escape(', '.join(f.columns))})"
+            con.print(f"[{colours[f.severity]}]{f.severity:<7}[/] [bold]{f.rule}[/]  {where}")
+            con.print(f"  {escape(f.message)}")
+            if f.fix:
+                con.print(f"  [dim]fix:[/] {escape(f.fix)}")
         counts = ", ".join(f"{sum(1 for f in report.findings if f.severity == s)} {s}"
                            for s in ("error", "warning", "info"))
         failing = len(report.at_least(threshold))
