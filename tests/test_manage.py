@@ -302,3 +302,28 @@ def test_sqlite_rebuild_keeps_everything_else(make_db: Any) -> None:
     conn2 = sqlite3.connect(db.path)
     assert conn2.execute("PRAGMA foreign_keys").fetchone() == (0,)  # the file holds no state of ours
     conn2.close()
+
+
+def test_duckdb_rebuild_adds_an_enforced_key_and_keeps_the_rest(make_db: Any) -> None:
+    db = make_db("duckdb")
+    db.run("CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR UNIQUE);"
+           "CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER, note VARCHAR DEFAULT 'n' CHECK (note <> ''),"
+           " tags VARCHAR[]);"
+           "CREATE INDEX child_note ON child (note);"
+           "INSERT INTO parent VALUES (1, 'a'), (2, 'b');"
+           "INSERT INTO child VALUES (10, 1, 'x', ['a']), (11, NULL, 'y', NULL), (12, 9, 'z', []);")
+    with refint.connect(db.url) as conn:
+        before = conn.inspect().table("child").to_dict()
+        orphaned = conn.add_foreign_key("child(pid)", "parent", rebuild=True)
+        assert not orphaned.ok and orphaned.orphans[0].count == 1
+        result = conn.add_foreign_key("child(pid)", "parent", rebuild=True, repair="delete", yes=True)
+        assert result.applied
+        after = conn.refresh().table("child").to_dict()
+    [fk] = after.pop("foreign_keys")
+    before.pop("foreign_keys")
+    assert after == before and fk["referred_table"] == "parent"
+    assert db.query("SELECT id, pid, note, tags FROM child ORDER BY id") == [(10, 1, "x", ["a"]), (11, None, "y", None)]
+    assert insert_orphan_rejected(db, "INSERT INTO child VALUES (99, 42, 'o', NULL)")
+    db.run("CREATE TABLE gp (id INTEGER PRIMARY KEY); INSERT INTO gp VALUES (1), (2);")
+    with refint.connect(db.url) as conn, pytest.raises(NotSupported, match="refer to it"):
+        conn.add_foreign_key("parent(id)", "gp", rebuild=True)  # child refers to parent: no DROP TABLE

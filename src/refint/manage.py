@@ -198,6 +198,7 @@ def add_foreign_key(db: Database, child: str, parent: str, *, name: str | None =
                     on_delete: str | Action = Action.NO_ACTION, on_update: str | Action = Action.NO_ACTION,
                     match: str | Match = Match.SIMPLE, deferrable: bool = False, initially_deferred: bool = False,
                     index: bool = False, repair: str | None = None, yes: bool = False, dry_run: bool = False,
+                    rebuild: bool = False,
                     lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES,
                     sample: int = 5, fault: FaultHook | None = None,
                     before_apply: BeforeApply | None = None) -> ChangeResult:
@@ -205,6 +206,7 @@ def add_foreign_key(db: Database, child: str, parent: str, *, name: str | None =
 
     With orphans present nothing changes and they are listed, unless ``repair`` says what to do
     (``delete`` / ``set-null`` need ``yes=True``; ``fail`` is the default behaviour, spelled out).
+    ``rebuild``: on DuckDB, which cannot add a key in place, re-create the table with it.
     """
     if repair is not None and repair not in REPAIRS:
         raise BadInput(f"--repair must be one of {', '.join(REPAIRS)}, not {repair!r}")
@@ -243,9 +245,10 @@ def add_foreign_key(db: Database, child: str, parent: str, *, name: str | None =
             raise UnsafeOperation(f"{touch}; add --yes to do it")
         repair_sql.append(Step(touch, recipes.repair_sql(db.engine, c_table, p_table, fk, repair or "delete")))
     plan = recipes.add_fk_plan(db, c_table, p_table, fk, index=index, repair=repair_sql,
-                               lock_timeout=lock_timeout, retries=retries)
+                               lock_timeout=lock_timeout, retries=retries, rebuild=rebuild)
     return _run("add-fk", db, plan, dry_run, fault, before_apply, orphans=orphans,
-                details={"constraint": fk.name, "copies_table": db.name in ("mysql", "mariadb", "sqlite")})
+                details={"constraint": fk.name,
+                         "copies_table": db.name in ("mysql", "mariadb", "sqlite", "duckdb")})
 
 
 def _run(operation: str, db: Database, plan: ChangePlan, dry_run: bool, fault: FaultHook | None,

@@ -138,7 +138,7 @@ def _sqlite_rebuild(db: Database, table: Table, transform: Any) -> list[Step]:
 
 
 def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, index: bool, repair: list[Step],
-                lock_timeout: float, retries: int) -> ChangePlan:
+                lock_timeout: float, retries: int, rebuild: bool = False) -> ChangePlan:
     e = db.engine
     ref = e.table_ref(child.schema, child.name)
     q = e.quote
@@ -185,11 +185,53 @@ def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, in
             notes.append(f"InnoDB creates an index on {child.name}({', '.join(fk.columns)}) for the key")
         return ChangePlan("add-fk", db.name, tuple(steps), tuple(notes), lock_timeout=lock_timeout, retries=retries)
     if db.name == "duckdb":
-        raise NotSupported("DuckDB cannot add a foreign key to an existing table (no ALTER TABLE ADD FOREIGN "
-                           "KEY, and no referential actions at all): rebuild it by hand with CREATE TABLE new "
-                           f"(..., {fk_clause(e, fk)}), INSERT INTO new SELECT * FROM {child.name}, "
-                           "DROP TABLE, ALTER TABLE new RENAME (see docs/manage.md)")
+        if not rebuild:
+            raise NotSupported("DuckDB cannot add a foreign key to an existing table (no ALTER TABLE ADD FOREIGN "
+                               "KEY, and no referential actions but RESTRICT): add --rebuild to let refint "
+                               "re-create the table with the key, in one transaction (see docs/manage.md)")
+        steps = [Step(s.description, s.sql, 1) for s in repair] + _duckdb_rebuild(db, child, fk_clause(e, fk))
+        if need_index:
+            steps.append(_index_step(db, child, fk.columns, index_name, 1))
+        return ChangePlan("add-fk", db.name, tuple(steps), (
+            "DuckDB cannot add a foreign key in place: the table is re-created and its rows copied, in one "
+            "transaction; DuckDB checks the key on every copied row",))
     raise NotSupported(f"refint has no add-fk recipe for {db.name}")
+
+
+def _duckdb_rebuild(db: Database, table: Table, clause: str) -> list[Step]:
+    """CREATE the table again from DuckDB's own CREATE TABLE text plus ``clause``, copy, drop, rename,
+    re-create its indexes. DuckDB refuses to drop a table other keys refer to, so that is refused first."""
+    from refint import sqlite_rebuild as sr
+
+    schema = db.inspect()
+    incoming = [c for c, _fk in schema.referencing(table) if c.key != table.key]
+    if incoming:
+        raise NotSupported(f"DuckDB cannot rebuild {table.name}: {', '.join(c.name for c in incoming)} refer to "
+                           "it and DuckDB cannot drop a referenced table")
+    e = db.engine
+    ref = e.table_ref(table.schema, table.name)
+    sql = e.raw("SELECT sql FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+                (table.schema or "main", table.name)).scalar()
+    indexes = [r[0] for r in e.raw("SELECT sql FROM duckdb_indexes() WHERE schema_name = ? AND table_name = ? "
+                                   "AND sql IS NOT NULL", (table.schema or "main", table.name)).fetchall()]
+    taken = {t.name.lower() for t in schema.tables}
+    tmp = f"_refint_new_{table.name}"
+    while tmp.lower() in taken:
+        tmp += "_"
+    create = sr.splice_add(str(sql).rstrip().rstrip(";"), tmp, clause)
+    if table.schema:  # splice_add writes the bare name: put the table's schema back in front
+        create = create.replace(sr.quote(tmp), f"{e.quote(table.schema)}.{e.quote(tmp)}", 1)
+    tmp_ref = e.table_ref(table.schema, tmp)
+    cols = ", ".join(e.quote(c) for c in table.column_names())
+    steps = [
+        Step(f"create {tmp} with the new definition", create, 1),
+        Step(f"copy every row of {table.name} (DuckDB checks the new key on each)",
+             f"INSERT INTO {tmp_ref} ({cols}) SELECT {cols} FROM {ref}", 1),
+        Step(f"drop the old {table.name}", f"DROP TABLE {ref}", 1),
+        Step(f"rename {tmp} to {table.name}", f"ALTER TABLE {tmp_ref} RENAME TO {e.quote(table.name)}", 1),
+    ]
+    steps += [Step("re-create " + " ".join(str(ix).split()[:3]), str(ix), 1) for ix in indexes]
+    return steps
 
 
 def drop_fk_plan(db: Database, table: Table, fks: Sequence[ForeignKey], *, lock_timeout: float,

@@ -110,6 +110,7 @@ Examples:
 @click.option("--repair", type=click.Choice(["delete", "set-null", "fail"]),
               help="What to do with orphans (default: stop and list them).")
 @click.option("--yes", is_flag=True, help="Allow --repair delete|set-null to change rows.")
+@click.option("--rebuild", is_flag=True, help="DuckDB: re-create the table with the key (no ALTER for it).")
 @click.option("--sample", default=5, show_default=True, type=click.IntRange(min=0), help="Orphan keys to list.")
 @dry_run_option
 @lock_options
@@ -118,7 +119,7 @@ Examples:
 @debug_option
 def add_fk(target: str | None, child: str, parent: str, name: str | None, on_delete: str, on_update: str,
            match: str, deferrable: bool, initially_deferred: bool, index: bool, repair: str | None, yes: bool,
-           sample: int, dry_run: bool, lock_timeout: float, retries: int, schemas: tuple[str, ...], fmt: str,
+           rebuild: bool, sample: int, dry_run: bool, lock_timeout: float, retries: int, schemas: tuple[str, ...], fmt: str,
            debug: bool) -> None:
     """Add a foreign key safely: check orphans first, then the engine's safe recipe.
 
@@ -133,7 +134,7 @@ def add_fk(target: str | None, child: str, parent: str, name: str | None, on_del
             result = db.add_foreign_key(
                 child, parent, name=name, on_delete=_action(on_delete), on_update=_action(on_update), match=match,
                 deferrable=deferrable, initially_deferred=initially_deferred, index=index, repair=repair, yes=yes,
-                dry_run=dry_run, lock_timeout=lock_timeout, retries=retries, sample=sample,
+                rebuild=rebuild, dry_run=dry_run, lock_timeout=lock_timeout, retries=retries, sample=sample,
                 before_apply=_warn_irreversible)
             return _finish(result, fmt)
 
