@@ -81,6 +81,8 @@ def script(o: Order, engine: Engine) -> str:
         else:
             extra = "".join(f" with {', '.join(d.columns)} NULL" for d in nulls.get(name, []))
             lines.append(f"-- load {name}{extra}")
-    lines += after
+    lines += [a for a in after if a.startswith("--")]
     lines.append("COMMIT;")
+    # re-created keys after COMMIT: PostgreSQL refuses ALTER TABLE with pending trigger events
+    lines += [a for a in after if not a.startswith("--")]
     return "\n".join(lines)

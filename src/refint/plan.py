@@ -167,13 +167,23 @@ class _Builder:
         sql = f"{self.with_()}SELECT count(*) FROM {self.engine.from_table(table)} WHERE {pred}"
         return int(self.engine.exec(sql, params).scalar() or 0)
 
+    def counts(self, reqs: list[tuple[Table, str]], params: dict[str, Any]) -> list[int]:
+        """Many counts in one statement: each CTE is computed once, however many counts use it."""
+        if not reqs:
+            return []
+        cols = ", ".join(f"(SELECT count(*) FROM {self.engine.from_table(t)} WHERE {p}) AS n{i}"
+                         for i, (t, p) in enumerate(reqs))
+        row = self.engine.exec(f"{self.with_()}SELECT {cols}", params).fetchone()
+        assert row is not None
+        return [int(v or 0) for v in row]
+
     def sample(self, table: Table, pred: str, params: dict[str, Any], limit: int) -> tuple[dict[str, Any], ...]:
         if limit <= 0:
             return ()
         key = table.primary_key.columns if table.primary_key else table.column_names()[:3]
         sel = ", ".join(self.q(c) for c in key)
-        sql = (f"{self.with_()}SELECT {sel} FROM {self.engine.from_table(table)} WHERE {pred} "
-               f"ORDER BY {sel} LIMIT {int(limit)}")
+        # no ORDER BY: the engine stops at the first rows found instead of sorting every affected row
+        sql = f"{self.with_()}SELECT {sel} FROM {self.engine.from_table(table)} WHERE {pred} LIMIT {int(limit)}"
         return tuple(dict(zip(key, r)) for r in self.engine.exec(sql, params).fetchall())
 
     def keys_of(self, parent: Table, fk: ForeignKey, pred: str) -> str:
@@ -183,6 +193,11 @@ class _Builder:
 
     def refers(self, fk: ForeignKey, cte: str) -> str:
         return f"{self.cols(fk.columns)} IN (SELECT * FROM {cte})"
+
+
+def _single_scc(g: nx.MultiDiGraph, key: TKey) -> bool:
+    """The table is not on a cascade cycle (its predicate is exactly its one incoming edge)."""
+    return not any(key in c and len(c) > 1 for c in nx.strongly_connected_components(g))
 
 
 def _true(pred: str) -> str:
@@ -361,11 +376,38 @@ class _Delete:
     def effects(self, g: nx.MultiDiGraph) -> Plan:
         b, rules = self.b, self.rules
         deleted: dict[str, int] = {}
-        counts: dict[TKey, int] = {}
+        # every count in one statement, so the engine computes each CTE of removed keys once
+        reqs: list[tuple[Table, str]] = []
         for key, pred in self.pred.items():
             t = self.schema.get(key)
             assert t is not None
-            counts[key] = b.count(t, pred, self.params)
+            reqs.append((t, pred))
+        edges: list[tuple[Table, Table, ForeignKey, Action, str, str, int, int]] = []
+        for key in list(self.pred):
+            parent = self.schema.get(key)
+            assert parent is not None
+            for child, fk in self.schema.referencing(parent):
+                action = _effective(fk.on_delete, rules)
+                hit = b.refers(fk, self.key_cte(parent, fk))
+                child_del = self.pred.get(child.key)
+                survivors = hit if child_del is None else f"({hit}) AND {_not(child_del)}"
+                single = (action is Action.CASCADE and child.key != self.target.key and
+                          sum(1 for e in g.in_edges(child.key)) == 1 and not g.has_edge(child.key, child.key)
+                          and len(self.schema.referencing(parent)) >= 1 and self.depth.get(child.key, -1) >= 0)
+                i_hit = list(self.pred).index(child.key) if single and _single_scc(g, child.key) else len(reqs)
+                if i_hit == len(reqs):
+                    reqs.append((child, hit))
+                i_left = i_hit
+                if action is not Action.CASCADE and child_del is not None:
+                    i_left = len(reqs)
+                    reqs.append((child, survivors))
+                edges.append((parent, child, fk, action, hit, survivors, i_hit, i_left))
+        numbers = b.counts(reqs, self.params)
+        counts: dict[TKey, int] = {}
+        for i, key in enumerate(self.pred):
+            t = self.schema.get(key)
+            assert t is not None
+            counts[key] = numbers[i]
             if counts[key] or key == self.target.key:
                 deleted[self.label(t)] = counts[key]
         steps: list[Step] = []
@@ -378,21 +420,11 @@ class _Delete:
                 d > rules.max_cascade_depth and counts.get(k, 0) for k, d in self.depth.items()):
             blocked.append(Blocked(None, self.label(self.target), 0,
                                    f"cascade deeper than {rules.max_cascade_depth} levels (InnoDB limit)"))
-        for key in list(self.pred):
-            parent = self.schema.get(key)
-            assert parent is not None
-            if not counts[key]:
-                continue
-            for child, fk in self.schema.referencing(parent):
-                action = _effective(fk.on_delete, rules)
-                cte = self.key_cte(parent, fk)
-                hit = b.refers(fk, cte)
-                child_del = self.pred.get(child.key)
-                n = b.count(child, hit, self.params)
+        for parent, child, fk, action, hit, survivors, i_hit, i_left in edges:
+            if True:
+                n, left = numbers[i_hit], numbers[i_left]
                 if not n:
                     continue
-                survivors = hit if child_del is None else f"({hit}) AND {_not(child_del)}"
-                left = n if child_del is None else b.count(child, survivors, self.params)
                 name = fk.name
                 if action is Action.CASCADE:
                     steps.append(Step(self.label(child), name, action.value, n, self.label(parent),

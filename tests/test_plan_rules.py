@@ -1,0 +1,183 @@
+"""The engine rules of ``refint plan``, one by one, each compared with what the engine itself does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+import refint
+from refint.errors import BadInput
+from tests.test_plan_random import run_for_real
+from tests.schemagen import ColSpec, FKSpec, SchemaSpec, TableSpec
+
+
+def spec_of(*tables: tuple[str, list[str]]) -> SchemaSpec:
+    """Just enough of a spec for run_for_real's snapshots (table and column names)."""
+    return SchemaSpec([TableSpec(name, [ColSpec(c) for c in cols]) for name, cols in tables])
+
+
+PC = spec_of(("p", ["id"]), ("c", ["id", "a", "b"]))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize("action", ["NO ACTION", "RESTRICT"])
+def test_row_removed_by_a_cascade_of_the_same_statement(make_db: Any, engine: str, action: str) -> None:
+    """SQLite counts NO ACTION at statement end (passes); RESTRICT there, InnoDB's row-by-row checks and
+    PostgreSQL's trigger queue make the outcome depend on order: refint says so."""
+    db = make_db(engine)
+    db.run(f"""CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER,
+  CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES p (id) ON DELETE CASCADE,
+  CONSTRAINT fk_b FOREIGN KEY (b) REFERENCES p (id) ON DELETE {action});
+INSERT INTO p VALUES (1), (2);
+INSERT INTO c VALUES (1, 1, 1), (2, 2, 2);""")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_delete("p", "id = 1")
+    accepted, error, deleted, _, _ = run_for_real(db, engine, PC, "DELETE FROM p WHERE id = 1")
+    if engine == "sqlite" and action == "NO ACTION":
+        assert plan.certain and plan.ok and accepted
+        assert plan.deleted == deleted == {"p": 1, "c": 1}
+    else:
+        assert not plan.certain and not plan.ok
+        assert [b.constraint for b in plan.order_dependent] == ["fk_b"]
+    # a referencing row that survives blocks on every engine, for certain
+    db.run("INSERT INTO c VALUES (3, NULL, 2)")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_delete("p", "id = 2")
+    accepted, *_ = run_for_real(db, engine, PC, "DELETE FROM p WHERE id = 2")
+    assert plan.certain and not plan.ok and not accepted
+    assert [(b.constraint, b.rows) for b in plan.blocked_by] == [("fk_b", 1)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_self_reference_deleted_by_the_statement_itself(make_db: Any, engine: str) -> None:
+    """PostgreSQL deletes every row the statement names before any RI trigger fires: RESTRICT passes."""
+    db = make_db(engine)
+    db.run("""CREATE TABLE e (id INTEGER PRIMARY KEY, boss INTEGER,
+  CONSTRAINT fk_boss FOREIGN KEY (boss) REFERENCES e (id) ON DELETE RESTRICT);
+INSERT INTO e VALUES (1, NULL), (2, 1), (3, 2);""")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_delete("e", "1 = 1")
+    accepted, *_ = run_for_real(db, engine, spec_of(("e", ["id", "boss"])), "DELETE FROM e")
+    if engine == "postgresql":
+        assert plan.certain and plan.ok and accepted
+    else:
+        assert not plan.certain  # SQLite: RESTRICT fires as each row goes, in rowid order
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_set_default_needs_a_parent(make_db: Any, engine: str) -> None:
+    db = make_db(engine)
+    db.run("""CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER DEFAULT 42,
+  CONSTRAINT fk_c FOREIGN KEY (pid) REFERENCES p (id) ON DELETE SET DEFAULT);
+INSERT INTO p VALUES (1), (2);
+INSERT INTO c VALUES (1, 1), (2, 1), (3, 2);""")
+    spec = spec_of(("p", ["id"]), ("c", ["id", "pid"]))
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_delete("p", "id = 1")
+    accepted, *_ = run_for_real(db, engine, spec, "DELETE FROM p WHERE id = 1")
+    assert not plan.ok and not accepted
+    assert [b.constraint for b in plan.blocked_by] == ["fk_c"]
+    db.run("INSERT INTO p VALUES (42)")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_delete("p", "id = 1")
+    accepted, _, deleted, updated, _ = run_for_real(db, engine, spec, "DELETE FROM p WHERE id = 1")
+    assert plan.ok and accepted
+    assert plan.deleted == deleted and plan.updated == updated == {"c": 2}
+
+
+def test_innodb_cascade_depth_limit(make_db: Any) -> None:
+    """InnoDB refuses cascades nested deeper than 15 levels."""
+    db = make_db("mariadb")
+    rows = ", ".join(f"({i}, {'NULL' if i == 1 else i - 1})" for i in range(1, 21))
+    db.run(f"""CREATE TABLE e (id INTEGER PRIMARY KEY, boss INTEGER) ENGINE=InnoDB;
+ALTER TABLE e ADD CONSTRAINT fk_boss FOREIGN KEY (boss) REFERENCES e (id) ON DELETE CASCADE;
+INSERT INTO e VALUES {rows};""")
+    spec = spec_of(("e", ["id", "boss"]))
+    for start in (1, 10):
+        with refint.connect(db.url) as conn:
+            plan = conn.plan_delete("e", f"id = {start}")
+        accepted, error, deleted, _, _ = run_for_real(db, "mariadb", spec, f"DELETE FROM e WHERE id = {start}")
+        assert plan.ok == accepted, error
+        if accepted:
+            assert plan.deleted == deleted == {"e": 21 - start}
+
+
+def test_deferred_key_is_checked_at_commit(make_db: Any) -> None:
+    db = make_db("postgresql")
+    db.run("""CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1);""")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_delete("p", "id = 1")
+    assert plan.ok and plan.certain
+    assert [(b.table, b.at, b.rows) for b in plan.deferred_checks] == [("c", "commit", 1)]
+    accepted, *_ = run_for_real(db, "postgresql", spec_of(("p", ["id"]), ("c", ["id", "pid"])),
+                                "DELETE FROM p WHERE id = 1")
+    assert accepted  # the statement runs; COMMIT would fail:
+    conn2 = db.dbapi()
+    conn2.autocommit = False
+    conn2.execute("DELETE FROM p WHERE id = 1")
+    with pytest.raises(Exception, match="foreign key"):
+        conn2.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    conn2.rollback()
+
+
+def test_update_cascade_and_reprovided_key(make_db: Any) -> None:
+    """ON UPDATE CASCADE carries new keys; NO ACTION and RESTRICT block a changed key still referred to."""
+    db = make_db("postgresql")
+    db.run("""CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER CONSTRAINT fk_c REFERENCES p (id) ON UPDATE CASCADE);
+CREATE TABLE n (id INTEGER PRIMARY KEY, pid INTEGER CONSTRAINT fk_n REFERENCES p (id));
+CREATE TABLE r (id INTEGER PRIMARY KEY, pid INTEGER CONSTRAINT fk_r REFERENCES p (id) ON UPDATE RESTRICT);
+INSERT INTO p VALUES (1), (2), (3); INSERT INTO c VALUES (1, 1), (2, 2); INSERT INTO n VALUES (1, 2);""")
+    spec = spec_of(("p", ["id"]), ("c", ["id", "pid"]), ("n", ["id", "pid"]), ("r", ["id", "pid"]))
+    cases = [("id = id + 10", "id = 1"), ("id = 7", "id = 3"), ("id = id + 10", "id = 2")]
+    for sets, where in cases:
+        with refint.connect(db.url) as conn:
+            plan = conn.plan_update("p", sets, where)
+        accepted, error, _, updated, _ = run_for_real(db, "postgresql", spec, f"UPDATE p SET {sets} WHERE {where}")
+        assert plan.ok == accepted, (sets, where, error, plan.to_dict())
+        if accepted:
+            assert {k: v for k, v in plan.updated.items() if k != "p"} == {k: v for k, v in updated.items()
+                                                                           if k != "p"}
+    db.run("INSERT INTO r VALUES (1, 3)")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_update("p", "id = id + 20", "id = 3")
+    accepted, *_ = run_for_real(db, "postgresql", spec, "UPDATE p SET id = id + 20 WHERE id = 3")
+    assert not plan.ok and not accepted
+    assert [b.constraint for b in plan.blocked_by] == ["fk_r"]
+
+
+@pytest.mark.parametrize("where", ["id = 1; DROP TABLE p", "id IN (SELECT id FROM p) -- x",
+                                   "id = 1 /* x */", "(DELETE FROM p) IS NULL", "id = 1)", ""])
+def test_predicates_that_could_write_or_hide_are_refused(make_db: Any, where: str) -> None:
+    db = make_db("sqlite")
+    db.run("CREATE TABLE p (id INTEGER PRIMARY KEY); INSERT INTO p VALUES (1);")
+    with refint.connect(db.url) as conn, pytest.raises(BadInput):
+        conn.plan_delete("p", where)
+    assert db.query("SELECT count(*) FROM p") == [(1,)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_malformed_predicate_is_bad_input_and_cli_exit_codes(make_db: Any, engine: str) -> None:
+    db = make_db(engine)
+    db.run("""CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER, CONSTRAINT fk_c FOREIGN KEY (pid) REFERENCES p (id));
+INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (1, 1);""")
+    with refint.connect(db.url) as conn, pytest.raises(BadInput, match="malformed predicate"):
+        conn.plan_delete("p", "no_such_column = 1")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "refint", "plan", *args], capture_output=True, text=True)
+
+    assert cli("delete", db.url, "p", "--where", "id = 2").returncode == 0
+    blocked = cli("delete", db.url, "p", "--where", "id = 1", "--format", "json")
+    assert blocked.returncode == 1 and '"fk_c"' in blocked.stdout
+    bad = cli("delete", db.url, "p", "--where", "nope(")
+    assert bad.returncode == 2 and bad.stderr.startswith("refint: error:")
+    assert db.query("SELECT count(*) FROM p") == [(2,)]
