@@ -327,3 +327,16 @@ def test_duckdb_rebuild_adds_an_enforced_key_and_keeps_the_rest(make_db: Any) ->
     db.run("CREATE TABLE gp (id INTEGER PRIMARY KEY); INSERT INTO gp VALUES (1), (2);")
     with refint.connect(db.url) as conn, pytest.raises(NotSupported, match="refer to it"):
         conn.add_foreign_key("parent(id)", "gp", rebuild=True)  # child refers to parent: no DROP TABLE
+
+
+def test_postgres_partitioned_child_falls_back_to_a_validating_add(make_db: Any) -> None:
+    db = make_db("postgresql")
+    db.run("CREATE TABLE parent (id int PRIMARY KEY); INSERT INTO parent VALUES (1), (2);"
+           "CREATE TABLE m (id int, pid int) PARTITION BY RANGE (id);"
+           "CREATE TABLE m1 PARTITION OF m FOR VALUES FROM (0) TO (100);"
+           "INSERT INTO m VALUES (1, 1), (2, 2), (3, NULL);")
+    with refint.connect(db.url) as conn:
+        result = conn.add_foreign_key("m(pid)", "parent", index=True)
+    assert result.applied and "partitioned" in result.plan.notes[0]
+    assert db.query("SELECT convalidated FROM pg_constraint WHERE conname = 'm_pid_fkey' AND conparentid = 0") == [(True,)]
+    assert insert_orphan_rejected(db, "INSERT INTO m VALUES (5, 42)")

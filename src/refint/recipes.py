@@ -146,8 +146,19 @@ def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, in
 
     need_index = index and not has_supporting_index(child, fk.columns)
     index_name = _index_name(child, fk.columns, _taken_index_names(db.inspect())) if need_index else ""
+    if db.name == "postgresql" and child.kind == "partitioned":
+        # PostgreSQL 15 refuses NOT VALID keys and CONCURRENTLY indexes on partitioned tables: the key is
+        # added and validated in one transaction, holding its locks during the scan (said in the notes).
+        steps: list[Step] = [Step(f"create index {index_name} on {child.qualified_name}({', '.join(fk.columns)})",
+                      f"CREATE INDEX {q(index_name)} ON {ref} ({', '.join(q(c) for c in fk.columns)})", 1)
+                 ] if need_index else []
+        steps += [Step(s.description, s.sql, 1) for s in repair]
+        steps.append(Step(f"add and validate {fk.name}", f"ALTER TABLE {ref} ADD {fk_clause(e, fk)}", 1))
+        return ChangePlan("add-fk", db.name, tuple(steps), lock_timeout=lock_timeout, retries=retries, notes=(
+            f"{child.qualified_name} is partitioned: PostgreSQL cannot add a NOT VALID key or build an index "
+            "CONCURRENTLY on it, so writers to both tables wait while the key is validated",))
     if db.name == "postgresql":
-        steps: list[Step] = []
+        steps = []
         if need_index:
             steps.append(_index_step(db, child, fk.columns, index_name, None))
         steps.append(Step(f"add {fk.name} NOT VALID (new rows are checked from now on; a brief lock)",
