@@ -68,9 +68,12 @@ def _label(t: Table, schema: Schema | None = None) -> str:
 
 
 def _cost(t: Table, fk: ForeignKey, purpose: str, deferrable_all: bool, deferrable: bool) -> int:
-    """1: deferrable; 2: nullable (load NULL then UPDATE / null before delete); 3: drop and re-create."""
+    """0: the engine handles it (ON DELETE CASCADE / SET NULL when emptying); 1: deferrable; 2: nullable
+    (load NULL then UPDATE / set NULL before deleting); 3: drop the key (and re-create it afterwards)."""
     if purpose == "delete" and fk.on_delete in (Action.CASCADE, Action.SET_NULL):
         return 0
+    if purpose == "drop" and not deferrable_all:
+        return 3  # DROP TABLE looks at the catalog, not the rows: only dropping the key helps
     if deferrable_all or (deferrable and fk.deferrable):
         return 1
     if purpose != "drop" and all(t.column(c).nullable for c in fk.columns if c in t.column_names()):
@@ -108,6 +111,10 @@ def order(schema: Schema, purpose: str = "load", *, capabilities: Capabilities |
             g.remove_edge(u, v, k)
             chosen.append((d["table"], d["fk"], _cost(d["table"], d["fk"], purpose, deferrable_all, deferrable)))
     simple = nx.DiGraph(g)
+    if purpose == "drop":  # an inheritance child or partition goes before its parent
+        for t in schema.tables:
+            if t.parent is not None and schema.get(t.parent) is not None and t.parent != t.key:
+                simple.add_edge(t.parent, t.key)
     load = list(nx.lexicographical_topological_sort(simple, key=lambda k: (k[0] or "", k[1])))
     keys = load if purpose == "load" else list(reversed(load))
     tables = tuple(x for k in keys if (x := schema.get(k)) is not None)
