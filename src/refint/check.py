@@ -157,6 +157,8 @@ class Checker:
         sql = self.engine.orphan_sql(
             child=self.source(table), parent=parent_src,
             child_columns=[self.q(c) for c in fk.columns], parent_columns=[self.q(c) for c in fk.referred_columns],
+            child_indexed=any(ix.columns[: len(fk.columns)] == fk.columns and not ix.partial
+                              for ix in table.indexes),
         )
         out = []
         found = self.engine.find_orphans(table, fk, parent, self.sample)
