@@ -41,7 +41,7 @@ def fk_clause(engine: Engine, fk: ForeignKey) -> str:
 def script(o: Order, engine: Engine) -> str:
     q = engine.quote
     mysql = engine.name in ("mysql", "mariadb")
-    by_name = {t.name if t.schema is None else t.qualified_name: t for t in o.tables}
+    by_name = dict(zip(o.order, o.tables))  # ``order`` holds the labels of ``tables``, position by position
     lines = [f"-- refint order --for {o.purpose}", "START TRANSACTION;" if mysql else "BEGIN;"]
     after: list[str] = []
     nulls: dict[str, list[Deferred]] = {}
@@ -72,8 +72,8 @@ def script(o: Order, engine: Engine) -> str:
                 after.append(f"-- UPDATE {ref} SET ({cols}) to their real values now that "
                              f"{d.referred_table} is loaded")
     for name in o.order:
-        t = by_name.get(name)
-        ref = engine.from_table(t).replace("ONLY ", "") if t else name
+        found_table = by_name.get(name)
+        ref = engine.from_table(found_table).replace("ONLY ", "") if found_table else name
         if o.purpose == "drop":
             lines.append(f"DROP TABLE {ref};")
         elif o.purpose == "delete":

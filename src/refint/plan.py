@@ -435,6 +435,11 @@ class _Delete:
                         steps.append(Step(self.label(child), name, action.value, left, self.label(parent),
                                           b.sample(child, survivors, self.params, self.sample_n)))
                         nulled.setdefault(child.key, []).append((survivors, fk))
+                        for other in child.foreign_keys:
+                            if (other is not fk and set(other.columns) & set(fk.columns)
+                                    and action is Action.SET_DEFAULT):
+                                self.notes.append(f"not followed: {name} writes columns of {self.label(child)} "
+                                                  f"that {other.name} also checks")
                         self.check_set(child, fk, action, left, survivors, blocked, deferred)
                     continue
                 # NO ACTION / RESTRICT

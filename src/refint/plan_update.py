@@ -102,6 +102,10 @@ class UpdatePlanner:
             steps.append(Step(self.label(child), name, action.value, n, self.label(t),
                               b.sample(child, hit, self.params, self.sample_n)))
             touched.setdefault(self.label(child), []).append(hit)
+            for other in child.foreign_keys:
+                if other is not fk and set(other.columns) & set(fk.columns) and action is not Action.SET_NULL:
+                    self.notes.append(f"not followed: {name} writes columns of {_label(child, self.schema)} that "
+                                      f"{other.name} also checks")
             for grand, gfk in self.schema.referencing(child):
                 if set(gfk.referred_columns) & set(fk.columns):
                     self.notes.append(f"not followed: {self.label(child)} key columns changed by {name} are "
