@@ -13,7 +13,6 @@ triggers, the plan says so (``certain: false`` and an ``order_dependent`` entry)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -270,9 +269,6 @@ def _parse_check(engine: Engine, target: Table, pred: str, sets: dict[str, str] 
         orig: Any = getattr(exc, "orig", exc)
         first = (str(orig).strip().splitlines() or [""])[0]
         raise BadInput(f"malformed predicate on {target.qualified_name}: {first}") from None
-    finally:
-        if engine.name == "postgresql" and engine.conn.in_transaction():
-            pass
 
 
 # -- DELETE ---------------------------------------------------------------------------------------------
@@ -530,5 +526,3 @@ def _effective(action: Action, rules: Rules) -> Action:
     return action
 
 
-def iter_tables(schema: Schema) -> Iterator[Table]:
-    return iter(schema.tables)
