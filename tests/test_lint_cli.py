@@ -42,7 +42,7 @@ def test_json_contract_and_exit_codes(target: str, tmp_path: Path) -> None:
     assert {"rule", "severity", "table", "constraint", "columns", "message", "fix"} <= set(f)
     assert (f["severity"], f["table"], f["constraint"], f["columns"], f["schema"]) == (
         "warning", "c", "c_p", ["p_id"], "public")
-    assert f["fix"] == 'CREATE INDEX "ix_c_p_id" ON "public"."c" ("p_id")'
+    assert f["fix"] == 'CREATE INDEX IF NOT EXISTS "ix_c_p_id" ON "public"."c" ("p_id")'
     assert lint(target, "--fail-on", "error", cwd=tmp_path).returncode == 0
     assert lint(target, "--fail-on", "info", "--disable", "fk-unindexed", cwd=tmp_path).returncode == 1
     assert lint(target, "--fail-on", "info", "--disable", "fk-unindexed", "--disable", "fk-missing",

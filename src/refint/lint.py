@@ -200,7 +200,8 @@ def _fk_unindexed(r: Rule, ctx: Context) -> Iterator[Finding]:
         if supporting_index(table, fk.columns) is not None:
             continue
         name = index_name(table.name, fk.columns)
-        fix = f"CREATE INDEX {ctx.engine.quote(name)} ON {ctx.ref(table)} ({ctx.cols(fk.columns)})"
+        # IF NOT EXISTS: two keys on the same columns (fk-duplicate) get the same fix, which may run twice
+        fix = f"CREATE INDEX IF NOT EXISTS {ctx.engine.quote(name)} ON {ctx.ref(table)} ({ctx.cols(fk.columns)})"
         yield ctx.finding(r, table, fk, fk.columns,
                           f"no index on {table.qualified_name} starts with ({', '.join(fk.columns)}): deleting or "
                           f"re-keying a row of {fk.referred_table} scans {table.name}", fix)
