@@ -192,15 +192,16 @@ class PostgreSQL(Engine):
     def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
         names = filter_schemas(self.list_schemas(), schemas)
         params = (names,)
-        tables = self.fetchall(TABLES_SQL, params)
-        columns = self.fetchall(COLUMNS_SQL, params)
-        constraints = self.fetchall(CONSTRAINTS_SQL, params)
-        nnd = "i.indnullsnotdistinct" if self._version() >= 150000 else "false"
-        indexes = self.fetchall(INDEXES_SQL.format(nulls_not_distinct=nnd), params)
-        # tens of thousands of small immutable objects: the cyclic GC would only rescan them
+        # tens of thousands of catalog rows and small immutable objects: the cyclic GC would only
+        # rescan them, so it pauses while they are fetched and assembled
         was_enabled = gc.isenabled()
         gc.disable()
         try:
+            tables = self.fetchall(TABLES_SQL, params)
+            columns = self.fetchall(COLUMNS_SQL, params)
+            constraints = self.fetchall(CONSTRAINTS_SQL, params)
+            nnd = "i.indnullsnotdistinct" if self._version() >= 150000 else "false"
+            indexes = self.fetchall(INDEXES_SQL.format(nulls_not_distinct=nnd), params)
             return self._assemble(tables, columns, constraints, indexes)
         finally:
             if was_enabled:
