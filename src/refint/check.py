@@ -154,15 +154,20 @@ class Checker:
         parent_src = self.source(parent) if parent else self.engine.table_ref(*fk.referred)
         c_cols = [f"c.{self.q(c)}" for c in fk.columns]
         select = ", ".join(c_cols)
+        child_indexed = any(ix.columns[: len(fk.columns)] == fk.columns and not ix.partial for ix in table.indexes)
         sql = self.engine.orphan_sql(
             child=self.source(table), parent=parent_src,
             child_columns=[self.q(c) for c in fk.columns], parent_columns=[self.q(c) for c in fk.referred_columns],
-            child_indexed=any(ix.columns[: len(fk.columns)] == fk.columns and not ix.partial
-                              for ix in table.indexes),
+            child_indexed=child_indexed,
         )
         out = []
         found = self.engine.find_orphans(table, fk, parent, self.sample)
-        total, keys = found if found is not None else self._fetch(sql, len(c_cols))
+        if found is None:
+            self.engine.prepare_orphan_query(child_indexed=child_indexed)
+            total, keys = self._fetch(sql, len(c_cols))
+            self.engine.prepare_check()  # back to the settings of the other check queries
+        else:
+            total, keys = found
         target = fk.referred_table
         if total:
             key = keys[0]

@@ -115,6 +115,10 @@ class Engine:
     def prepare_check(self) -> None:
         """Session settings for the check queries, inside the read-only transaction (default: none)."""
 
+    def prepare_orphan_query(self, *, child_indexed: bool) -> None:
+        """Settings for the next :meth:`orphan_sql` query, whose form depends on ``child_indexed``
+        (default: none)."""
+
     def grouped_orphan_sql(self, *, child: str, parent: str, child_columns: Sequence[str],
                            parent_columns: Sequence[str]) -> str:
         """The same result from the child's distinct keys: aggregate first, then probe each distinct key
