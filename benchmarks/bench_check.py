@@ -9,7 +9,10 @@ and into the databases ``refint_bench_check`` (PostgreSQL, MariaDB); reused whil
 
 For each engine and index state it times (median of --repeat) the engine's own work and
 ``refint check TARGET --kind foreign_key --format json`` as a whole process, verifies refint's count
-against the known number of orphans, and records the refint process's peak memory (ru_maxrss).
+against the known number of orphans, and records the refint process's peak memory (ru_maxrss). Beside
+the in-process timings it runs the best bare query as a whole process too, with the engine's own client
+(the sqlite3 shell, psql, the mariadb client, DuckDB's Python client: DuckDB has no shell here), so that
+refint's whole-process time can be compared with a whole process doing only the query.
 """
 
 from __future__ import annotations
@@ -35,6 +38,24 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def timed_cmd(cmd: list[str], repeat: int) -> float:
+    """Median wall time of a whole process (the engine's own client running the bare query)."""
+    def run() -> None:
+        subprocess.run(cmd, check=True, capture_output=True)
+    return timed(run, repeat)
+
+
+LJ = ("SELECT count(*) FROM {c} c LEFT JOIN {p} p ON p.id = c.parent_id "
+      "WHERE c.parent_id IS NOT NULL AND p.id IS NULL")
+
+
+def duckdb_process(path: str, child: str, parent: str) -> list[str]:
+    """DuckDB has no shell here: its own Python client, as a process, is the bare-query baseline."""
+    opts = ", read_only=True" if path != ":memory:" else ""
+    return [PY, "-c", f"import duckdb; con = duckdb.connect({path!r}{opts}); "
+            f"print(con.execute({LJ.format(c=child, p=parent)!r}).fetchone())"]
 
 
 def refint_run(target: str, repeat: int) -> tuple[float, int, float]:
@@ -103,9 +124,11 @@ def bench_sqlite(parent: int, child: int, repeat: int) -> list[dict[str, object]
             "SELECT count(*) FROM child c LEFT JOIN parent p ON p.id = c.parent_id "
             "WHERE c.parent_id IS NOT NULL AND p.id IS NULL").fetchone(), repeat)
         ro.close()
+        lj_proc = timed_cmd(["sqlite3", "-readonly", str(path), LJ.format(c="child", p="parent")], repeat)
         t, count, peak = refint_run(str(path), repeat)
         rows.append({"engine": "SQLite", "index": indexed, "engine_work": "PRAGMA foreign_key_check",
-                     "engine_s": engine_time, "left_join_s": left_join, "refint_s": t, "count": count,
+                     "engine_s": engine_time, "left_join_s": left_join, "lj_proc_s": lj_proc, "refint_s": t,
+                     "count": count,
                      "expected": expected_orphans(child), "peak_mb": peak})
     return rows
 
@@ -162,9 +185,12 @@ def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, objec
                 "SELECT count(*) FROM child c LEFT JOIN parent p ON p.id = c.parent_id "
                 "WHERE c.parent_id IS NOT NULL AND p.id IS NULL").fetchone(), repeat)
             c.execute("DROP TABLE clean")
+        lj_proc = timed_cmd(["psql", "-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c",
+                             LJ.format(c="child", p="parent")], repeat)
         t, count, peak = refint_run(url, repeat)
         rows.append({"engine": "PostgreSQL", "index": indexed, "engine_work": "VALIDATE CONSTRAINT (clean copy)",
-                     "engine_s": engine_time, "left_join_s": left_join, "refint_s": t, "count": count,
+                     "engine_s": engine_time, "left_join_s": left_join, "lj_proc_s": lj_proc, "refint_s": t,
+                     "count": count,
                      "expected": expected_orphans(child), "peak_mb": peak})
     return rows
 
@@ -207,12 +233,18 @@ def bench_mariadb(parent: int, child: int, repeat: int) -> list[dict[str, object
         not_exists = timed(lambda: cur.execute(
             "SELECT count(*) FROM child c WHERE c.parent_id IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM parent p WHERE p.id = c.parent_id)"), repeat)
+        best = "LEFT JOIN" if left_join <= not_exists else "NOT EXISTS"
+        best_sql = LJ.format(c="child", p="parent") if best == "LEFT JOIN" else (
+            "SELECT count(*) FROM child c WHERE c.parent_id IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM parent p WHERE p.id = c.parent_id)")
+        lj_proc = timed_cmd(["mariadb", "-h", "127.0.0.1", "-u", "root", name, "-e", best_sql], repeat)
         if indexed:
             t, count, peak = refint_run(url, repeat)
         else:
             t, count, peak = refint_run_relation(url, repeat)
         rows.append({"engine": "MariaDB", "index": indexed, "engine_work": "best of LEFT JOIN / NOT EXISTS",
-                     "engine_s": min(left_join, not_exists), "left_join_s": left_join, "refint_s": t,
+                     "engine_s": min(left_join, not_exists), "left_join_s": left_join, "lj_proc_s": lj_proc,
+                     "refint_s": t,
                      "count": count, "expected": expected_orphans(child), "peak_mb": peak})
     c.close()
     return rows
@@ -255,17 +287,20 @@ def bench_duckdb(parent: int, child: int, repeat: int, parquet: bool) -> list[di
     lj = "SELECT count(*) FROM {c} c LEFT JOIN {p} p ON p.id = c.parent_id WHERE c.parent_id IS NOT NULL AND p.id IS NULL"
     left_join = timed(lambda: con.execute(lj.format(c="child", p="parent")).fetchone(), repeat)
     con.close()
+    lj_proc = timed_cmd(duckdb_process(str(path), "child", "parent"), repeat)
     t, count = _relation_run(str(path), str(rel), repeat)
     rows.append({"engine": "DuckDB", "index": False, "engine_work": "bare LEFT JOIN", "engine_s": left_join,
-                 "left_join_s": left_join, "refint_s": t, "count": count, "expected": expected_orphans(child),
+                 "left_join_s": left_join, "lj_proc_s": lj_proc, "refint_s": t, "count": count, "expected": expected_orphans(child),
                  "peak_mb": 0.0})
     if parquet:
         con = duckdb.connect()
         left_join = timed(lambda: con.execute(lj.format(c=f"'{folder}/child.parquet'",
                                                         p=f"'{folder}/parent.parquet'")).fetchone(), repeat)
+        lj_proc = timed_cmd(duckdb_process(":memory:", f"'{folder}/child.parquet'", f"'{folder}/parent.parquet'"),
+                            repeat)
         t, count = _relation_run(str(folder), str(rel), repeat)
         rows.append({"engine": "Parquet (DuckDB)", "index": False, "engine_work": "bare LEFT JOIN",
-                     "engine_s": left_join, "left_join_s": left_join, "refint_s": t, "count": count,
+                     "engine_s": left_join, "left_join_s": left_join, "lj_proc_s": lj_proc, "refint_s": t, "count": count,
                      "expected": expected_orphans(child), "peak_mb": 0.0})
     return rows
 
@@ -291,9 +326,9 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     engines = args.engines.split(",")
     print(f"parent {args.parent:,} rows, child {args.child:,} rows; medians of {args.repeat}")
-    print("| engine | child index | engine's own work | engine s | LEFT JOIN s | refint process s | ratio | "
-          "orphans (expected) | refint peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|", flush=True)
+    print("| engine | child index | engine's own work | engine s | LEFT JOIN s | best query as a process s | "
+          "refint process s | ratio | ratio to the query as a process | orphans (expected) | refint peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     runs: list[Callable[[], list[dict[str, object]]]] = []
     if "sqlite" in engines:
         runs.append(lambda: bench_sqlite(args.parent, args.child, args.repeat))
@@ -306,8 +341,9 @@ def main() -> None:
     for run in runs:
         for r in run():
             print(f"| {r['engine']} | {'yes' if r['index'] else 'no'} | {r['engine_work']} | {r['engine_s']:.2f} | "
-                  f"{r['left_join_s']:.2f} | {r['refint_s']:.2f} | "
-                  f"{float(r['refint_s']) / float(r['engine_s']):.2f}x | {r['count']} ({r['expected']}) | "
+                  f"{r['left_join_s']:.2f} | {r['lj_proc_s']:.2f} | {r['refint_s']:.2f} | "
+                  f"{float(r['refint_s']) / float(r['engine_s']):.2f}x | "
+                  f"{float(r['refint_s']) / float(r['lj_proc_s']):.2f}x | {r['count']} ({r['expected']}) | "
                   f"{r['peak_mb']:.0f} |", flush=True)
 
 
