@@ -1,15 +1,20 @@
-"""``refint graph``: one edge per foreign key on every engine, DOT that Graphviz accepts, Mermaid that follows
-the flowchart grammar with bizarre names, neighbourhoods, and a clear error without Graphviz."""
+"""``refint graph``: one edge per foreign key on every engine, DOT that Graphviz accepts, Mermaid that the real
+Mermaid (pinned in tests/js) parses and renders with one node per table and one edge per key whatever the
+names, neighbourhoods, and a clear error without Graphviz."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -95,6 +100,8 @@ def test_dot_is_accepted_by_graphviz_and_marks_cascades_and_cycles(make_db: Any,
     assert svg.returncode == 0 and "<svg" in svg.stdout
 
 
+#: The shape of every line ``to_mermaid`` writes: a quick check for the property test
+#: (tests/test_lint_random.py). It is not what says the Mermaid is valid: real Mermaid does, below.
 MERMAID_LINE = re.compile(
     r'^(flowchart LR'
     r'|    t\d+\["[^"]*"\]'
@@ -103,21 +110,164 @@ MERMAID_LINE = re.compile(
     r'|    class t\d+(,t\d+)* \w+'
     r'|    linkStyle \d+ [\w:#,.\-]+)$')
 
+# ---------------------------------------------------------------------------------------------------------
+# Real Mermaid: tests/js pins it (package.json + package-lock.json, `npm ci --prefix tests/js`), and
+# tests/js/render.html parses and renders one diagram in headless Chromium and writes the outcome into the DOM.
+# ---------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
-def test_mermaid_follows_the_flowchart_grammar(make_db: Any, engine: str) -> None:
+JS_DIR = Path(__file__).resolve().parent / "js"
+MERMAID_JS = JS_DIR / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--virtual-time-budget=30000"]
+
+
+def render_mermaid(text: str) -> dict[str, Any]:
+    """Mermaid's own verdict on ``text``: tests/js/render.html's JSON (parsed model and rendered SVG)."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        unreachable("chromium is not installed (apt-get install chromium): needed to run Mermaid")
+    if not MERMAID_JS.is_file():
+        hint = "npm ci --prefix tests/js"
+        if shutil.which("npm") is None:
+            hint = "install Node.js and npm, then " + hint
+        unreachable(f"Mermaid is not installed in tests/js/node_modules ({hint})")
+    assert exe is not None
+    url = (JS_DIR / "render.html").as_uri() + "#" + quote(text, safe="")
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
+                              capture_output=True, text=True, timeout=180)
+    found = re.search(r'<body data-done="1">\s*<pre id="result">(.*?)</pre>', proc.stdout, re.S)
+    assert found, f"render.html did not finish (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    result: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return result
+
+
+def awkward_schema(engine: str) -> str:
+    """Names Mermaid could trip on: quotes, spaces, '#', ';', ':', reserved words, mixed case, Korean, a
+    63-character name, Mermaid's own directive and entity syntax; self-reference, a 2-cycle, a composite key,
+    cascades, a table without a primary key."""
+    s = " ENGINE=InnoDB" if engine == "mariadb" else ""
+
+    def Q(name: str) -> str:
+        return q(engine, name)
+
+    cycle = f"CONSTRAINT {Q('order: back to #b')} FOREIGN KEY ({Q('a#b;c id')}) REFERENCES {Q('a#b;c')} (id)"
+    statements = [
+        f"CREATE TABLE {Q(PARENT)} (id INT PRIMARY KEY){s}",
+        f"CREATE TABLE {Q('학생')} (id INT PRIMARY KEY, name VARCHAR(20)){s}",
+        f"CREATE TABLE {Q('과목')} (code VARCHAR(10), term INT, PRIMARY KEY (code, term)){s}",
+        f"CREATE TABLE {Q('수강 신청')} ({Q('학생 id')} INT, code VARCHAR(10), term INT,"
+        f" PRIMARY KEY ({Q('학생 id')}, code, term),"
+        f" CONSTRAINT {Q('fk_수강_학생')} FOREIGN KEY ({Q('학생 id')}) REFERENCES {Q('학생')} (id) ON DELETE CASCADE,"
+        f" CONSTRAINT {Q('style: #1; (과목)')} FOREIGN KEY (code, term) REFERENCES {Q('과목')} (code, term)"
+        f" ON UPDATE CASCADE){s}",
+        f"CREATE TABLE {Q('order')} (id INT PRIMARY KEY, {Q('a#b;c id')} INT"
+        + (f", {cycle}" if engine == "sqlite" else "") + f"){s}",
+        f"CREATE TABLE {Q('a#b;c')} (id INT PRIMARY KEY, {Q('order')} INT,"
+        f" FOREIGN KEY ({Q('order')}) REFERENCES {Q('order')} (id)){s}",
+        f"CREATE TABLE {Q('MixedCase Table')} (id INT PRIMARY KEY, {Q('parent id')} INT,"
+        f" CONSTRAINT {Q(PARENT_FK)} FOREIGN KEY ({Q('parent id')}) REFERENCES {Q(PARENT)} (id)){s}",
+        f"CREATE TABLE {Q(LONG)} (id INT PRIMARY KEY, boss INT,"  # named: InnoDB's LONG_ibfk_1 is too long
+        f" CONSTRAINT {Q('boss → self')} FOREIGN KEY (boss) REFERENCES {Q(LONG)} (id)){s}",
+        f"CREATE TABLE {Q(ENTITY)} (id INT PRIMARY KEY){s}",
+        f"CREATE TABLE {Q(DIRECTIVE)} (id INT PRIMARY KEY, {Q('x; y')} INT,"
+        f" FOREIGN KEY ({Q('x; y')}) REFERENCES {Q(ENTITY)} (id) ON DELETE SET NULL){s}",
+        f"CREATE TABLE {Q('no pk; log')} (msg VARCHAR(20), {Q('학생 id')} INT,"
+        f" FOREIGN KEY ({Q('학생 id')}) REFERENCES {Q('학생')} (id) ON DELETE CASCADE ON UPDATE CASCADE){s}",
+    ]
+    if engine != "sqlite":
+        statements.append(f"ALTER TABLE {Q('order')} ADD {cycle}")
+    return ";\n".join(statements) + ";"
+
+
+PARENT = 'we"ird parent'
+PARENT_FK = "fk <one> & 'two'"
+LONG = "A table name of exactly sixty-three characters, spaces & all ok"
+ENTITY = "a¶ßb ﬂ°c #34;"  # Mermaid's own entity placeholders, and an entity code written out
+DIRECTIVE = '%%{init: {"theme":"dark"}}%%'
+CYCLE_TABLES = {"order", "a#b;c", LONG}
+assert len(LONG) == 63
+
+
+def expected_edge_label(fk: dict[str, Any]) -> str:
+    """What a reader sees on the edge of one inspected key (the ``<br/>`` renders as a line break)."""
+    actions = [f"ON {when} {fk[key]}" for when, key in (("DELETE", "on_delete"), ("UPDATE", "on_update"))
+               if fk[key] != "NO ACTION"]
+    return f"{fk['name'] or '(unnamed)'} ({', '.join(fk['columns'])})" + ", ".join(actions)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_mermaid_is_parsed_and_rendered_by_real_mermaid(make_db: Any, engine: str) -> None:
     db = make_db(engine)
-    db.run(bizarre_schema(engine))
+    db.run(awkward_schema(engine))
     proc = run_cli("graph", db.url, "--format", "mermaid")
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    bad = [ln for ln in lines if not MERMAID_LINE.match(ln)]
-    assert bad == []
-    assert '"<b>we#34;ird parent</b>' in proc.stdout  # a quote inside a label is an entity code
-    assert "학생 기록" in proc.stdout  # Korean names as they are, inside quotes
-    assert "fk #60;one#62; #38; 'two'" in proc.stdout
-    assert sum("==>" in ln for ln in lines) == 1  # the cascade is a thick arrow
+    result = render_mermaid(proc.stdout)
+    assert result["ok"], f"Mermaid rejected refint's output at the {result.get('stage')} stage: " \
+                         f"{result.get('error')}\n{proc.stdout}"
+    assert result["type"] == "flowchart-v2" and result["svg"]["errors"] == 0
+
+    inspected = json.loads(run_cli("inspect", db.url, "--format", "json").stdout)
+    tables = inspected["tables"]
+    fks = [(t, fk) for t in tables for fk in t["foreign_keys"]]
+    assert len(tables) == 11 and len(fks) == 8
+    svg = result["svg"]
+    # one node per table, one edge per key: in Mermaid's parsed model and in the drawing
+    assert len(result["vertices"]) == len(svg["nodes"]) == len(tables)
+    assert len(result["edges"]) == len(svg["edges"]) == len(fks)
+
+    # every node shows its table's name as it is (then its primary key), quotes and Korean included
+    label_of = {t["name"]: t["name"] + (f"PK {', '.join(t['primary_key']['columns'])}" if t["primary_key"] else "")
+                for t in tables}
+    table_of_node: dict[str, str] = {}
+    for node in svg["nodes"]:
+        node_id = re.search(r"flowchart-(t\d+)-\d+$", node["id"])
+        assert node_id, node
+        names = [name for name, label in label_of.items() if node["text"] == label]
+        assert len(names) == 1, f"node text {node['text']!r} is no table's label"
+        table_of_node[node_id.group(1)] = names[0]
+    assert sorted(table_of_node.values()) == sorted(label_of)
+    assert {PARENT, "학생", "과목", "수강 신청", "order", LONG, ENTITY, DIRECTIVE} <= set(table_of_node.values())
+
+    # each drawn edge joins the key's child to its parent, labelled with its name, columns and actions
+    drawn = []
+    for path in svg["edges"]:
+        ends = re.search(r"L_(t\d+)_(t\d+)_\d+$", path["id"])
+        assert ends, path
+        drawn.append((table_of_node[ends.group(1)], table_of_node[ends.group(2)]))
+    assert sorted(drawn) == sorted((t["name"], fk["referred_table"]) for t, fk in fks)
+    assert sorted(svg["edgeLabels"]) == sorted(expected_edge_label(fk) for _, fk in fks)
+    assert {"fk <one> & 'two' (parent id)", "style: #1; (과목) (code, term)ON UPDATE CASCADE"} <= set(svg["edgeLabels"])
+
+    # cascades are thick, tables on a cycle carry the cycle class
+    thick = [p for p in svg["edges"] if "edge-thickness-thick" in p["classes"]]
+    assert len(thick) == sum(1 for _, fk in fks if "CASCADE" in (fk["on_delete"], fk["on_update"])) == 3
+    cyclic = {table_of_node[n["id"].split("-")[-2]] for n in svg["nodes"] if "cycle" in n["classes"]}
+    assert cyclic == CYCLE_TABLES
+
+
+def test_mermaid_focus_and_empty_graphs_render(make_db: Any) -> None:
+    db = make_db("sqlite")
+    db.run(awkward_schema("sqlite"))
+    proc = run_cli("graph", db.url, "--format", "mermaid", "--table", "수강 신청", "--depth", "1")
+    assert proc.returncode == 0, proc.stderr
+    result = render_mermaid(proc.stdout)
+    assert result["ok"], result
+    assert sorted(n["text"] for n in result["svg"]["nodes"]) == ["과목PK code, term", "수강 신청PK 학생 id, code, term",
+                                                                 "학생PK id"]
+    assert [n for n in result["svg"]["nodes"] if "focus" in n["classes"]][0]["text"].startswith("수강 신청")
+    from refint.model import Schema
+
+    empty = render_mermaid(to_mermaid(build_graph(Schema("sqlite"))))
+    assert empty["ok"] and empty["svg"]["nodes"] == [] and empty["svg"]["edges"] == [], empty
+
+
+def test_mermaid_text_escapes() -> None:
     assert mermaid_text('a"b#c') == "a#34;b#35;c"
+    assert mermaid_text("%%{init: x}%%") == "#37;#37;{init#58; x}#37;#37;"
+    assert mermaid_text("a¶ßb ﬂ°c") == "a¶<span></span>ßb ﬂ<span></span>°c"
+    assert mermaid_text("학생\n기록") == "학생 기록"
 
 
 def test_neighbourhood(make_db: Any) -> None:

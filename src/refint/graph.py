@@ -130,17 +130,31 @@ def _name(schema: str | None, name: str, multi_schema: bool) -> str:
     return f"{schema}.{name}" if schema and multi_schema else name
 
 
+#: Characters written as Mermaid entity codes (``#34;``) inside a label: the quote and HTML markup, and
+#: two that Mermaid (checked against 12.3 by tests/test_graph.py) reads before parsing the text: ``%%{...}%%``
+#: anywhere is a directive (it vanished from the label, and could change the configuration), and a line
+#: with ``style`` or ``classDef``, a ``:`` and a ``#`` loses its last ``;`` (which broke an entity code).
+MERMAID_ESCAPED = frozenset('"#<>&|`%:')
+
+#: Mermaid carries entity codes through its parser as ``ﬂ°°34¶ß`` and turns ``ﬂ°`` and ``¶ß`` back into
+#: ``&`` and ``;`` in the finished SVG, wherever they come from; an empty element keeps such a pair apart.
+_MERMAID_PAIRS = (("\u00b6\u00df", "\u00b6<span></span>\u00df"), ("\ufb02\u00b0", "\ufb02<span></span>\u00b0"))
+
+
 def mermaid_text(text: str) -> str:
     """Text inside a Mermaid ``"..."`` label: quotes and markup characters as Mermaid entity codes."""
     out = []
     for ch in text:
-        if ch in '"#<>&|`':
+        if ch in MERMAID_ESCAPED:
             out.append(f"#{ord(ch)};")
         elif ch in "\n\r":
             out.append(" ")
         else:
             out.append(ch)
-    return "".join(out)
+    label = "".join(out)
+    for pair, kept_apart in _MERMAID_PAIRS:
+        label = label.replace(pair, kept_apart)
+    return label
 
 
 def _multi_schema(graph: Graph) -> bool:
