@@ -115,6 +115,91 @@ def test_fk_type_mismatch_postgresql(make_db: Any) -> None:
     assert findings(db, "fk-type-mismatch") == []
 
 
+VIEWS_SCHEMA = """
+    CREATE TABLE p (id INT PRIMARY KEY, name TEXT);
+    CREATE TABLE q (id INT PRIMARY KEY);
+    CREATE TABLE c (id INT PRIMARY KEY, p_id SMALLINT CONSTRAINT c_p REFERENCES p (id),
+                    q_id SMALLINT CONSTRAINT c_q REFERENCES q (id), note TEXT);
+    INSERT INTO p VALUES (1, 'a'), (2, 'b');
+    INSERT INTO q VALUES (7), (8);
+    INSERT INTO c VALUES (1, 1, 7, 'x'), (2, 2, 8, 'y'), (3, 1, 8, 'it''s');
+    CREATE VIEW "v one" AS SELECT c.id, c.p_id, c.q_id, p.name FROM c JOIN p ON p.id = c.p_id;
+    CREATE VIEW v2 (key, n) AS SELECT p_id, count(*) FROM "v one" GROUP BY p_id;
+    CREATE MATERIALIZED VIEW mv AS SELECT key, n FROM v2;
+    CREATE UNIQUE INDEX mv_key ON mv (key);
+    CREATE MATERIALIZED VIEW mv_empty AS SELECT q_id FROM c WITH NO DATA;
+    CREATE VIEW v_secure WITH (security_barrier, security_invoker) AS SELECT id, p_id FROM c WHERE p_id > 0
+        WITH CASCADED CHECK OPTION;
+    COMMENT ON VIEW v_secure IS 'it''s secure';
+    COMMENT ON COLUMN v_secure.p_id IS 'the key';
+    GRANT SELECT ON v_secure TO PUBLIC;
+    GRANT SELECT, UPDATE ON v_secure TO pg_monitor WITH GRANT OPTION;
+    GRANT SELECT (q_id) ON "v one" TO pg_monitor;
+    CREATE FUNCTION moved(k SMALLINT) RETURNS INT LANGUAGE sql AS 'SELECT 1';
+    CREATE RULE c_rekey AS ON UPDATE TO c WHERE new.id <> old.id DO INSTEAD SELECT moved(new.q_id);
+"""
+
+VIEWS_STATE = """
+    SELECT c.relname, c.relkind, pg_get_viewdef(c.oid, true), c.reloptions, c.relispopulated,
+           pg_get_userbyid(c.relowner), obj_description(c.oid, 'pg_class'),
+           (SELECT array_agg(format('%s %s %s %s', a.attname, e.grantee::regrole, e.privilege_type, e.is_grantable)
+                             ORDER BY 1) FROM pg_attribute a, aclexplode(a.attacl) e WHERE a.attrelid = c.oid),
+           (SELECT array_agg(format('%s %s %s', e.grantee, e.privilege_type, e.is_grantable) ORDER BY 1)
+            FROM aclexplode(c.relacl) e),
+           (SELECT array_agg(col_description(c.oid, a.attnum) ORDER BY a.attnum) FROM pg_attribute a
+            WHERE a.attrelid = c.oid AND a.attnum > 0),
+           (SELECT array_agg(pg_get_indexdef(i.indexrelid)) FROM pg_index i WHERE i.indrelid = c.oid)
+    FROM pg_class c WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace ORDER BY 1
+"""
+
+
+def _views_state(db: Any) -> tuple[list[Any], dict[str, list[Any]]]:
+    state = db.query(VIEWS_STATE)
+    data = {name: db.query(f'SELECT * FROM "{name}" ORDER BY 1, 2') for name, *_ in state
+            if name != "mv_empty"}
+    return state, data
+
+
+def test_fk_type_mismatch_postgresql_views(make_db: Any) -> None:
+    """Retyping a column a view uses: the fix drops the views on it (and on them), retypes, and re-creates
+    them as they were (definition, options, grants, comments, data, indexes, WITH NO DATA), and the rule on
+    the table keeps calling its SMALLINT function. Each of two fixes sharing views runs alone too."""
+    first, second = make_db("postgresql"), make_db("postgresql")
+    for db in (first, second):
+        db.run(VIEWS_SCHEMA)
+    before = _views_state(first)
+    found = {f.constraint: f for f in findings(first, "fk-type-mismatch")}
+    assert set(found) == {"c_p", "c_q"}
+    assert found["c_p"].details["views"] == ["public.v one", "public.v_secure", "public.v2", "public.mv"]
+    assert set(found["c_q"].details["views"]) == {"public.v one", "public.mv_empty", "public.v2", "public.mv"}
+    for f in found.values():
+        assert f.fix is not None and f.fix.startswith("-- ") and "BEGIN;" in f.fix and f.fix.endswith("COMMIT;")
+    # the rule uses q_id only; re-created, it reads q_id as the SMALLINT its function takes
+    assert 'DROP RULE "c_rekey" ON "public"."c";' in found["c_q"].fix
+    assert "DROP RULE" not in found["c_p"].fix and "moved((new.q_id)::smallint)" in found["c_q"].fix
+    # PostgreSQL refuses the bare ALTER: this is what the wrapping is for
+    assert engine_rejects(first, 'ALTER TABLE c ALTER COLUMN p_id TYPE INTEGER')
+
+    apply_fixes(first, [found["c_p"], found["c_q"]])
+    assert findings(first, "fk-type-mismatch") == []
+    assert _views_state(first) == before
+    assert first.query("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                       "WHERE attrelid = '\"v one\"'::regclass AND attname IN ('p_id', 'q_id')") == [
+        ("integer",), ("integer",)]
+    # the re-created rule still matches moved(SMALLINT) and still turns a re-key into a no-op
+    first.run("UPDATE c SET id = 10 WHERE id = 1")
+    assert first.query("SELECT id FROM c ORDER BY id") == [(1,), (2,), (3,)]
+
+    # the second fix alone (the first never ran), then the first: same end state
+    apply_fixes(second, [found["c_q"]])
+    left = findings(second, "fk-type-mismatch")
+    assert [f.constraint for f in left] == ["c_p"]
+    assert _views_state(second) == before
+    apply_fixes(second, [found["c_p"]])
+    assert findings(second, "fk-type-mismatch") == []
+    assert _views_state(second) == before
+
+
 def test_fk_type_mismatch_mariadb(make_db: Any) -> None:
     db = make_db("mariadb")
     db.run("CREATE TABLE p (id INT PRIMARY KEY, code VARCHAR(10) UNIQUE) ENGINE=InnoDB")

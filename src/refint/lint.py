@@ -23,6 +23,7 @@ import networkx as nx
 from refint.errors import BadInput
 from refint.lint_config import SEVERITIES, LintConfig, load_config, severity_rank
 from refint.lint_types import literal_default, normalise_type, sqlite_affinity
+from refint.lint_views import around_views
 from refint.model import Action, ForeignKey, Match, Schema, Table
 
 __all__ = ["RULES", "SEVERITIES", "Finding", "LintConfig", "LintReport", "lint", "load_config",
@@ -211,6 +212,7 @@ def _fk_unindexed(r: Rule, ctx: Context) -> Iterator[Finding]:
       "refers to.")
 def _fk_type_mismatch(r: Rule, ctx: Context) -> Iterator[Finding]:
     fam = _family(ctx.engine)
+    found: list[tuple[Table, ForeignKey, Any, Any, str, Table]] = []
     for table, fk in ctx.schema.foreign_keys:
         parent = ctx.schema.get(fk.referred)
         if parent is None:
@@ -229,24 +231,35 @@ def _fk_type_mismatch(r: Rule, ctx: Context) -> Iterator[Finding]:
                                       "the other (changing a type needs a table rebuild on SQLite: no DDL fix)")
                 continue
             (cb, cp), (pb, pp) = normalise_type(c.type), normalise_type(p.type)
-            if cb == pb and cp == pp:
-                continue
-            kind = "type" if cb != pb else "length"
-            yield ctx.finding(r, table, fk, (col,),
-                              f"{table.name}.{col} is {c.type} but {parent.name}.{pcol} is {p.type} ({kind} "
-                              "mismatch)", _retype_fix(ctx, table, c, p.type, fk),
-                              severity="warning" if kind == "type" else "info", mismatch=kind)
+            if cb != pb or cp != pp:
+                found.append((table, fk, c, p, "type" if cb != pb else "length", parent))
+    # the views each retype must drop and re-create: one catalog query for all findings, only if there are any
+    roots = [_retype_root(ctx, t) for t, *_ in found]
+    views = (ctx.engine.dependent_views([(t.schema, t.name, f[2].name) for t, f in zip(roots, found)])
+             if found and ctx.caps.dependent_views else [None for _ in found])
+    for (table, fk, c, p, kind, parent), root, used_by in zip(found, roots, views):
+        fix = _retype_fix(ctx, table, c, p.type, fk)
+        if fix is not None and used_by:
+            fix = around_views(ctx.engine, f"{ctx.ref(root)}.{ctx.engine.quote(c.name)}", fix, used_by)
+        yield ctx.finding(r, table, fk, (c.name,),
+                          f"{table.name}.{c.name} is {c.type} but {parent.name}.{p.name} is {p.type} ({kind} "
+                          "mismatch)", fix, severity="warning" if kind == "type" else "info", mismatch=kind,
+                          **({"views": [f"{v.schema}.{v.name}" for v in used_by.views]} if used_by else {}))
+
+
+def _retype_root(ctx: Context, table: Table) -> Table:
+    """A partition or inheritance child cannot retype an inherited column: alter the root, which recurses."""
+    root = table
+    while root.parent is not None and (up := ctx.schema.get(root.parent)) is not None:
+        root = up
+    return root
 
 
 def _retype_fix(ctx: Context, table: Table, col: Any, new_type: str, fk: ForeignKey | None = None) -> str | None:
     fam = _family(ctx.engine)
     q = ctx.engine.quote(col.name)
     if fam == "postgresql":
-        # a partition or inheritance child cannot retype an inherited column: alter the root, which recurses
-        root = table
-        while root.parent is not None and (up := ctx.schema.get(root.parent)) is not None:
-            root = up
-        return f"ALTER TABLE {ctx.ref(root)} ALTER COLUMN {q} TYPE {new_type} USING {q}::{new_type}"
+        return f"ALTER TABLE {ctx.ref(_retype_root(ctx, table))} ALTER COLUMN {q} TYPE {new_type} USING {q}::{new_type}"
     if fam == "mysql":
         # InnoDB refuses to retype a column an FK uses (error 1832, even with foreign_key_checks=0): drop
         # the key, change the column, add the key back

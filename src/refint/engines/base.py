@@ -50,6 +50,8 @@ class Capabilities:
     statement_timeout: bool = False
     nulls_not_distinct: bool = False
     unique_nulls_distinct: bool = True
+    #: :meth:`Engine.dependent_views` answers which views must be dropped to retype a column (PostgreSQL)
+    dependent_views: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +64,66 @@ class Capabilities:
                 value = dict(value)
             out[name] = value
         return out
+
+
+@dataclass(frozen=True)
+class ViewDef:
+    """A view or materialized view as the catalog describes it: what a fix needs to drop and re-create it.
+
+    Grants are ``(grantee, privilege, grantable)`` with grantee None for PUBLIC; column grants add the
+    column first. ``definition`` is the SELECT without its final semicolon, every name qualified.
+    """
+
+    schema: str
+    name: str
+    materialized: bool
+    definition: str
+    columns: tuple[str, ...]
+    #: ``key=value`` from ``reloptions`` (security_barrier, security_invoker, check_option, storage)
+    options: tuple[str, ...] = ()
+    owner: str | None = None
+    comment: str | None = None
+    column_comments: tuple[tuple[str, str], ...] = ()
+    #: whether the view has its own ACL (None in the catalog means the default privileges)
+    has_acl: bool = False
+    grants: tuple[tuple[str | None, str, bool], ...] = ()
+    column_grants: tuple[tuple[str, str | None, str, bool], ...] = ()
+    column_defaults: tuple[tuple[str, str], ...] = ()
+    #: a materialized view that was filled (WITH DATA) or not (WITH NO DATA)
+    populated: bool = True
+    #: CREATE INDEX / CREATE TRIGGER / CREATE RULE statements on the view, as the catalog prints them
+    indexes: tuple[str, ...] = ()
+    triggers: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    #: longest chain of views from the retyped column to this one (1: uses the column itself)
+    depth: int = 1
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    """A rewrite rule on a table (not a view) that uses a column to be retyped, or a view to be dropped.
+
+    ``casts``: ``(column as the rule text spells it, its current type)`` for each column of the rule's own
+    table that is being retyped: re-created, the rule reads ``new.col``/``old.col`` as that type, as before.
+    """
+
+    schema: str
+    table: str
+    name: str
+    definition: str
+    casts: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Dependents:
+    """What must be dropped, and re-created, around retyping one column."""
+
+    #: in creation order (a view after the views it uses)
+    views: tuple[ViewDef, ...] = ()
+    rules: tuple[RuleDef, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.views or self.rules)
 
 
 class Engine:
@@ -159,6 +221,15 @@ class Engine:
         raise NotSupported(f"{self.name} has no statement timeout that refint can set")
 
     # -- introspection -----------------------------------------------------------------------------
+    def dependent_views(self, columns: Sequence[tuple[str | None, str, str]]) -> list[Dependents]:
+        """For each ``(schema, table, column)``: the views that use the column (of the table or of any
+        partition or inheritance child), and the views on those, recursively, in creation order (a view
+        after the views it uses), plus the rules on tables that use the column or one of those views.
+        Only where ``capabilities.dependent_views``."""
+        from refint.errors import NotSupported
+
+        raise NotSupported(f"{self.name}: refint does not read view dependencies")
+
     def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
         raise NotImplementedError
 

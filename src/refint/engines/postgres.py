@@ -17,12 +17,14 @@ Partitions and inheritance, as refint shows them:
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from refint.engines.base import ALL_ACTIONS, Capabilities, Engine, filter_schemas
+from refint.engines.base import ALL_ACTIONS, Capabilities, Dependents, Engine, RuleDef, ViewDef, filter_schemas
 from refint.model import Action, Check, Column, ForeignKey, Index, Match, PrimaryKey, Schema, Table, Unique
 
 SYSTEM_SCHEMA_FILTER = (
@@ -77,6 +79,81 @@ WHERE ic.relnamespace = {IN_SCHEMAS}
 FOREIGN_COLUMNS_SQL = """
 SELECT a.attrelid, a.attnum, a.attname FROM pg_attribute a
 WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+# The views to drop before retyping columns, in one query: each column on its table and on every partition or
+# inheritance child (ALTER TABLE recurses to them), the views whose rewrite rule uses it, then the views on
+# those views (any column), recursively; per view the longest chain (the creation order) and everything a
+# fix needs to re-create it; and the rules on tables that use the column or one of those views (with every
+# column of its own table that is asked about). Run under search_path = pg_catalog: every name qualified.
+DEPENDENT_VIEWS_SQL = """
+WITH RECURSIVE tree(ord, relid, col) AS (
+    SELECT s.ord, c.oid, s.col
+    FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS s(nsp, rel, col, ord)
+    JOIN pg_namespace n ON n.nspname = s.nsp
+    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.rel
+    UNION
+    SELECT t.ord, i.inhrelid, t.col FROM tree t JOIN pg_inherits i ON i.inhparent = t.relid
+), deps(ord, rule, rel, depth) AS (
+    SELECT t.ord, r.oid, r.ev_class, 1
+    FROM tree t
+    JOIN pg_attribute a ON a.attrelid = t.relid AND a.attname = t.col
+    JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = t.relid
+                     AND d.refobjsubid = a.attnum AND d.classid = 'pg_rewrite'::regclass
+    JOIN pg_rewrite r ON r.oid = d.objid
+    UNION
+    SELECT v.ord, r.oid, r.ev_class, v.depth + 1
+    FROM deps v
+    JOIN pg_class vc ON vc.oid = v.rel AND vc.relkind IN ('v', 'm')
+    JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = v.rel
+                     AND d.classid = 'pg_rewrite'::regclass
+    JOIN pg_rewrite r ON r.oid = d.objid AND r.ev_class <> v.rel
+), closure AS (
+    SELECT view, array_agg(ord ORDER BY ord) AS ords, array_agg(depth ORDER BY ord) AS depths
+    FROM (SELECT d.ord, d.rel AS view, max(d.depth) AS depth FROM deps d
+          JOIN pg_class c ON c.oid = d.rel AND c.relkind IN ('v', 'm') GROUP BY d.ord, d.rel) x
+    GROUP BY view
+), table_rules AS (
+    SELECT d.rule, array_agg(DISTINCT d.ord) AS ords FROM deps d
+    JOIN pg_class c ON c.oid = d.rel AND c.relkind NOT IN ('v', 'm') GROUP BY d.rule
+)
+SELECT s.ords, s.depths, n.nspname, v.relname, v.relkind, pg_get_viewdef(v.oid, true), v.reloptions::text[],
+       pg_get_userbyid(v.relowner), obj_description(v.oid, 'pg_class'), v.relispopulated, v.relacl IS NOT NULL,
+       (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+        WHERE a.attrelid = v.oid AND a.attnum > 0 AND NOT a.attisdropped),
+       (SELECT json_agg(json_build_array(a.attname, d.description) ORDER BY a.attnum)::text
+        FROM pg_description d JOIN pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid
+        WHERE d.objoid = v.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid > 0),
+       (SELECT json_agg(json_build_array(CASE WHEN e.grantee <> 0 THEN pg_get_userbyid(e.grantee) END,
+                                         e.privilege_type, e.is_grantable))::text
+        FROM aclexplode(v.relacl) e),
+       (SELECT json_agg(json_build_array(a.attname, CASE WHEN e.grantee <> 0 THEN pg_get_userbyid(e.grantee) END,
+                                         e.privilege_type, e.is_grantable) ORDER BY a.attnum)::text
+        FROM pg_attribute a, aclexplode(a.attacl) e WHERE a.attrelid = v.oid AND a.attacl IS NOT NULL),
+       (SELECT json_agg(json_build_array(a.attname, pg_get_expr(d.adbin, d.adrelid)) ORDER BY a.attnum)::text
+        FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+        WHERE d.adrelid = v.oid),
+       (SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid) FROM pg_index i
+        WHERE i.indrelid = v.oid),
+       (SELECT array_agg(pg_get_triggerdef(t.oid, true) ORDER BY t.tgname) FROM pg_trigger t
+        WHERE t.tgrelid = v.oid AND NOT t.tgisinternal),
+       (SELECT array_agg(pg_get_ruledef(r.oid, true) ORDER BY r.rulename) FROM pg_rewrite r
+        WHERE r.ev_class = v.oid AND r.rulename <> '_RETURN'),
+       NULL
+FROM closure s
+JOIN pg_class v ON v.oid = s.view
+JOIN pg_namespace n ON n.oid = v.relnamespace
+UNION ALL
+SELECT tr.ords, NULL, n.nspname, c.relname, c.relkind, pg_get_ruledef(r.oid, true), NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       json_build_object('rule', r.rulename, 'casts', (
+           SELECT json_agg(DISTINCT jsonb_build_array(quote_ident(t.col), format_type(a.atttypid, a.atttypmod)))
+           FROM tree t JOIN pg_attribute a ON a.attrelid = t.relid AND a.attname = t.col
+           WHERE t.relid = r.ev_class))::text
+FROM table_rules tr
+JOIN pg_rewrite r ON r.oid = tr.rule
+JOIN pg_class c ON c.oid = r.ev_class
+JOIN pg_namespace n ON n.oid = c.relnamespace
 """
 
 # format_type() spellings of built-in types, as SQLAlchemy and most people write them
@@ -147,6 +224,7 @@ class PostgreSQL(Engine):
         restrict_is_immediate=True,
         statement_timeout=True,
         nulls_not_distinct=True,
+        dependent_views=True,
     )
 
     def _begin_read_only(self) -> None:
@@ -196,6 +274,44 @@ class PostgreSQL(Engine):
     def _version(self) -> int:
         info = getattr(self.dialect, "server_version_info", None) or (0,)
         return int(info[0]) * 10000
+
+    def dependent_views(self, columns: Sequence[tuple[str | None, str, str]]) -> list[Dependents]:
+        if not columns:
+            return []
+        params = ([s or self.default_schema() or "public" for s, _, _ in columns], [t for _, t, _ in columns],
+                  [c for _, _, c in columns])
+        # every name in the view text qualified, whatever search_path the fix later runs under
+        # (local to the transaction; on an error the transaction is lost anyway)
+        path = self.fetchall("SELECT current_setting('search_path')")[0][0]
+        self.fetchall("SELECT set_config('search_path', 'pg_catalog', true)")
+        rows = self.fetchall(DEPENDENT_VIEWS_SQL, params)
+        self.fetchall("SELECT set_config('search_path', %s, true)", (path,))
+        views: list[list[ViewDef]] = [[] for _ in columns]
+        rules: list[list[RuleDef]] = [[] for _ in columns]
+        for (ords, depths, schema, name, kind, text, options, owner, comment, populated, has_acl, cols,
+             col_comments, grants, col_grants, defaults, indexes, triggers, view_rules, rule) in rows:
+            if rule is not None:  # a rule on a table
+                info = json.loads(rule)
+                # every retyped column of the rule's table is cast back, not only this fix's: the rule
+                # text is the one lint read, whichever of the other fixes ran before this one
+                casts = tuple(sorted((c, t) for c, t in info["casts"] or ()))
+                for ord_ in ords:
+                    rules[ord_ - 1].append(RuleDef(schema, name, info["rule"], text.strip().rstrip(";"), casts))
+                continue
+            view = ViewDef(
+                schema=schema, name=name, materialized=kind == "m", definition=text.strip().rstrip(";").rstrip(),
+                columns=tuple(cols or ()), options=tuple(options or ()), owner=owner, comment=comment,
+                column_comments=tuple(tuple(x) for x in json.loads(col_comments or "[]")),
+                has_acl=bool(has_acl), grants=tuple(tuple(x) for x in json.loads(grants or "[]")),
+                column_grants=tuple(tuple(x) for x in json.loads(col_grants or "[]")),
+                column_defaults=tuple(tuple(x) for x in json.loads(defaults or "[]")),
+                populated=bool(populated), indexes=tuple(indexes or ()), triggers=tuple(triggers or ()),
+                rules=tuple(r.strip().rstrip(";") for r in view_rules or ()))
+            for ord_, depth in zip(ords, depths):
+                views[ord_ - 1].append(replace(view, depth=depth))
+        return [Dependents(tuple(sorted(v, key=lambda v: (v.depth, v.schema, v.name))),
+                           tuple(sorted(r, key=lambda r: (r.schema, r.table, r.name))))
+                for v, r in zip(views, rules)]
 
     def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
         names = filter_schemas(self.list_schemas(), schemas)
