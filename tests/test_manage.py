@@ -340,3 +340,55 @@ def test_postgres_partitioned_child_falls_back_to_a_validating_add(make_db: Any)
     assert result.applied and "partitioned" in result.plan.notes[0]
     assert db.query("SELECT convalidated FROM pg_constraint WHERE conname = 'm_pid_fkey' AND conparentid = 0") == [(True,)]
     assert insert_orphan_rejected(db, "INSERT INTO m VALUES (5, 42)")
+
+
+SHARED_COLUMNS = {
+    "same parent key twice": """
+        CREATE TABLE p (id INTEGER PRIMARY KEY, k INTEGER UNIQUE);
+        CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER,
+            CONSTRAINT fa FOREIGN KEY (pid) REFERENCES p (id),
+            CONSTRAINT fb FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE)""",
+    "two parents": """
+        CREATE TABLE p (id INTEGER PRIMARY KEY, k INTEGER UNIQUE);
+        CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER,
+            CONSTRAINT fa FOREIGN KEY (pid) REFERENCES p (id) ON DELETE SET NULL,
+            CONSTRAINT fb FOREIGN KEY (pid) REFERENCES p (k) ON UPDATE CASCADE)""",
+    "composite and its prefix": """
+        CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));
+        CREATE TABLE q (a INTEGER PRIMARY KEY);
+        CREATE TABLE c (id INTEGER PRIMARY KEY, x INTEGER, y INTEGER,
+            CONSTRAINT fa FOREIGN KEY (x, y) REFERENCES p (a, b),
+            CONSTRAINT fb FOREIGN KEY (x) REFERENCES q (a),
+            CONSTRAINT fc FOREIGN KEY (x, y) REFERENCES p (a, b) ON UPDATE CASCADE)""",
+    "self-reference twice": """
+        CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER,
+            CONSTRAINT fa FOREIGN KEY (pid) REFERENCES c (id),
+            CONSTRAINT fb FOREIGN KEY (pid) REFERENCES c (id))""",
+}
+
+
+@pytest.mark.parametrize("engine", CHANGE_ENGINES)
+@pytest.mark.parametrize("case", sorted(SHARED_COLUMNS))
+@pytest.mark.parametrize("order", ["same", "reversed"])
+def test_keys_sharing_columns_drop_and_re_add(make_db: Any, engine: str, case: str, order: str) -> None:
+    """Keys on the same child columns (InnoDB backs them with one implicit index, named after one of them):
+    dropping all of them and re-adding them in either order gives back the same keys, enforced."""
+    db = make_db(engine)
+    db.run(SHARED_COLUMNS[case])
+    with refint.connect(db.url) as conn:
+        before = conn.inspect()
+        keys = before.foreign_keys
+        for t, fk in keys:
+            assert conn.drop_foreign_key(t.name, fk.name or "").applied
+        assert not conn.refresh().foreign_keys
+        for t, fk in (keys if order == "same" else list(reversed(keys))):
+            result = conn.add_foreign_key(
+                f"{t.name}({', '.join(fk.columns)})", f"{fk.referred_table}({', '.join(fk.referred_columns)})",
+                name=fk.name, on_delete=fk.on_delete, on_update=fk.on_update)
+            assert result.applied, result.message
+        after = conn.refresh()
+    assert sorted(json.dumps(fk.to_dict(), sort_keys=True) for _, fk in after.foreign_keys) == \
+        sorted(json.dumps(fk.to_dict(), sort_keys=True) for _, fk in keys)
+    orphan = "INSERT INTO c (id, pid) VALUES (99, 42)" if "pid" in SHARED_COLUMNS[case] else \
+        "INSERT INTO c (id, x, y) VALUES (99, 42, 43)"
+    assert insert_orphan_rejected(db, orphan)

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 import refint
 from tests.schemagen import SchemaSpec, ddl, schemas
@@ -46,10 +46,6 @@ def test_drop_and_re_add_every_key_gives_back_the_schema(make_db: Any, engine: s
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(spec=schemas(engine, max_tables=3))
     def roundtrip(spec: SchemaSpec) -> None:
-        if engine == "mariadb":
-            # KNOWN ISSUE (see docs/manage.md): two keys on the same child columns share InnoDB's implicit
-            # index; after both are dropped, re-adding one can fail with errno 150. Not claimed here.
-            assume(all(len({fk.columns for fk in t.fks}) == len(t.fks) for t in spec.tables))
         reset(db)
         statements = ddl(engine, spec)
         db.run(";\n".join(statements) + ";")
