@@ -375,18 +375,11 @@ def test_keys_sharing_columns_drop_and_re_add(make_db: Any, engine: str, case: s
     dropping all of them and re-adding them in either order gives back the same keys, enforced."""
     db = make_db(engine)
     db.run(SHARED_COLUMNS[case])
+    from tests.test_manage_random import drop_and_re_add
+
     with refint.connect(db.url) as conn:
-        before = conn.inspect()
-        keys = before.foreign_keys
-        for t, fk in keys:
-            assert conn.drop_foreign_key(t.name, fk.name or "").applied
-        assert not conn.refresh().foreign_keys
-        for t, fk in (keys if order == "same" else list(reversed(keys))):
-            result = conn.add_foreign_key(
-                f"{t.name}({', '.join(fk.columns)})", f"{fk.referred_table}({', '.join(fk.referred_columns)})",
-                name=fk.name, on_delete=fk.on_delete, on_update=fk.on_update)
-            assert result.applied, result.message
-        after = conn.refresh()
+        keys = conn.inspect().foreign_keys
+        after = drop_and_re_add(conn, keys if order == "same" else list(reversed(keys)))
     assert sorted(json.dumps(fk.to_dict(), sort_keys=True) for _, fk in after.foreign_keys) == \
         sorted(json.dumps(fk.to_dict(), sort_keys=True) for _, fk in keys)
     orphan = "INSERT INTO c (id, pid) VALUES (99, 42)" if "pid" in SHARED_COLUMNS[case] else \

@@ -27,6 +27,20 @@ def spec_name(name: str, cols: tuple[str, ...]) -> str:
     return quoted(name) + "(" + ", ".join(quoted(c) for c in cols) + ")"
 
 
+def drop_and_re_add(conn: Any, keys: list[Any]) -> Any:
+    """Drop every key with refint, then add each back with refint in the order given; the schema after."""
+    for t, fk in keys:
+        assert conn.drop_foreign_key(t.name, fk.name or "").applied
+    assert not conn.refresh().foreign_keys
+    for t, fk in keys:
+        result = conn.add_foreign_key(
+            spec_name(t.name, fk.columns), spec_name(fk.referred_table, fk.referred_columns), name=fk.name,
+            on_delete=fk.on_delete, on_update=fk.on_update, match=fk.match, deferrable=fk.deferrable,
+            initially_deferred=fk.initially_deferred)
+        assert result.applied, result.message
+    return conn.refresh()
+
+
 def comparable(schema: Any, db_name: str) -> str:
     """The whole inspect document; MariaDB's schema name is the (random) database name, and InnoDB names
     the index it creates implicitly for a key after whichever key it created it for, so on MariaDB
@@ -51,17 +65,7 @@ def test_drop_and_re_add_every_key_gives_back_the_schema(make_db: Any, engine: s
         db.run(";\n".join(statements) + ";")
         with refint.connect(db.url) as conn:
             before = conn.inspect()
-            keys = before.foreign_keys
-            for t, fk in keys:
-                assert conn.drop_foreign_key(t.name, fk.name or "").applied
-            assert not conn.refresh().foreign_keys
-            for t, fk in reversed(keys):
-                result = conn.add_foreign_key(
-                    spec_name(t.name, fk.columns), spec_name(fk.referred_table, fk.referred_columns), name=fk.name,
-                    on_delete=fk.on_delete, on_update=fk.on_update, match=fk.match, deferrable=fk.deferrable,
-                    initially_deferred=fk.initially_deferred)
-                assert result.applied, result.message
-            after = conn.refresh()
+            after = drop_and_re_add(conn, list(reversed(before.foreign_keys)))
         assert comparable(after, db.name) == comparable(before, db.name), "\n".join(statements)
         if engine == "sqlite":
             assert db.query("PRAGMA integrity_check") == [("ok",)]
