@@ -8,7 +8,9 @@ dropped afterwards, so tests can run in any order.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +32,29 @@ def unreachable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI=true and {reason}")
     pytest.skip(reason)
+
+
+JS_DIR = Path(__file__).resolve().parent / "js"
+_js_installed: bool | None = None
+
+
+def js_tools() -> Path:
+    """tests/js/node_modules (the real Mermaid, the SARIF Multitool), installed on first use with
+    ``npm ci`` from the committed lock file when it is missing or older than the lock, so the README's
+    test command needs no extra step. Without npm the callers' ``unreachable`` says what is missing."""
+    global _js_installed
+    modules = JS_DIR / "node_modules"
+    if _js_installed is None:
+        hidden_lock = modules / ".package-lock.json"  # written by npm ci
+        lock = JS_DIR / "package-lock.json"
+        _js_installed = hidden_lock.is_file() and hidden_lock.stat().st_mtime >= lock.stat().st_mtime
+        if not _js_installed and shutil.which("npm"):
+            proc = subprocess.run(["npm", "ci", "--prefix", str(JS_DIR), "--no-audit", "--no-fund",
+                                   "--loglevel=error"], capture_output=True, text=True, timeout=900)
+            _js_installed = proc.returncode == 0
+            if not _js_installed:
+                print(f"npm ci --prefix tests/js failed:\n{proc.stderr[-2000:]}")
+    return modules
 
 
 def _pg_admin() -> Any:

@@ -20,7 +20,7 @@ import pytest
 
 import refint
 from refint.graph import build_graph, mermaid_text, to_dot, to_mermaid
-from tests.conftest import unreachable
+from tests.conftest import js_tools, unreachable
 
 ALL = ["sqlite", "postgresql", "mariadb", "duckdb"]
 
@@ -127,6 +127,7 @@ def render_mermaid(text: str) -> dict[str, Any]:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if exe is None:
         unreachable("chromium is not installed (apt-get install chromium): needed to run Mermaid")
+    js_tools()
     if not MERMAID_JS.is_file():
         hint = "npm ci --prefix tests/js"
         if shutil.which("npm") is None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import unreachable
+from tests.conftest import js_tools, unreachable
 
 JS = Path(__file__).resolve().parent / "js"
 MULTITOOL_VERSION = "5.7.0"
@@ -38,6 +38,7 @@ def multitool() -> Path:
     platform = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(sys.platform, sys.platform)
     binary = JS / "node_modules" / "@microsoft" / f"sarif-multitool-{platform}" / (
         "Sarif.Multitool.exe" if platform == "win32" else "Sarif.Multitool")
+    js_tools()
     if not binary.is_file():
         unreachable(f"the SARIF Multitool is not installed ({binary} is missing; run npm ci --prefix tests/js)")
     # the package's postinstall only runs chmod u+x, which the tarball's mode already has (npm 11 skips
