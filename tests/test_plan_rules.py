@@ -181,3 +181,118 @@ INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (1, 1);""")
     bad = cli("delete", db.url, "p", "--where", "nope(")
     assert bad.returncode == 2 and bad.stderr.startswith("refint: error:")
     assert db.query("SELECT count(*) FROM p") == [(2,)]
+
+
+# -- PRIMARY KEY / UNIQUE / NOT NULL / CHECK on the new values --------------------------------------------
+KEYS = spec_of(("t", ["id", "u", "v"]))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize(("sets", "where", "blocked"), [
+    ("u = 1", "id > 1", [("uq_u", 2)]),            # two rows take the key row 1 keeps
+    ("u = 7", "id > 1", [("uq_u", 2)]),            # two changed rows take the same new key
+    ("u = 7", "id = 2", []),
+    ("u = NULL", "1 = 1", []),                     # NULLs are distinct
+    ("v = -1", "id = 1", [("ck_v", 1)]),
+    ("v = NULL", "id = 1", [(None, 1)]),           # NOT NULL
+    ("u = u + 10, v = v + 1", "1 = 1", []),
+])
+def test_update_new_values_keys_checks_not_null(make_db: Any, engine: str, sets: str, where: str,
+                                                 blocked: list[tuple[str | None, int]]) -> None:
+    db = make_db(engine)
+    db.run("""CREATE TABLE t (id INTEGER PRIMARY KEY, u INTEGER, v INTEGER NOT NULL,
+  CONSTRAINT uq_u UNIQUE (u), CONSTRAINT ck_v CHECK (v > 0));
+INSERT INTO t VALUES (1, 1, 1), (2, 2, 2), (3, 3, 3);""")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_update("t", sets, where)
+    accepted, error, *_ = run_for_real(db, engine, KEYS, f"UPDATE t SET {sets} WHERE {where}")
+    assert plan.certain and plan.ok == accepted == (not blocked), (error, plan.to_dict())
+    assert [(b.constraint, b.rows) for b in plan.blocked_by] == blocked
+    assert "not predicted" not in " ".join(plan.notes)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_shifted_key_is_order_dependent(make_db: Any, engine: str) -> None:
+    """Non-deferrable keys are checked row by row: ``id = id + 1`` over 1, 2, 3 fails in insertion order
+    although the end state is unique; refint cannot know the order, so it says order-dependent."""
+    db = make_db(engine)
+    db.run("CREATE TABLE t (id INTEGER PRIMARY KEY, u INTEGER, v INTEGER NOT NULL);"
+           "INSERT INTO t VALUES (1, 1, 1), (2, 2, 2), (3, 3, 3);")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_update("t", "id = id + 1", "1 = 1")
+        far = conn.plan_update("t", "id = id + 10", "1 = 1")
+    accepted, error, *_ = run_for_real(db, engine, KEYS, "UPDATE t SET id = id + 1")
+    assert not accepted and ("unique" in error.lower() or "duplicate" in error.lower())
+    assert not plan.certain and not plan.ok and not plan.blocked_by
+    assert [b.rows for b in plan.order_dependent] == [2]
+    accepted, *_ = run_for_real(db, engine, KEYS, "UPDATE t SET id = id + 10")
+    assert accepted and far.certain and far.ok
+
+
+def test_deferrable_key_is_checked_on_the_end_state(make_db: Any) -> None:
+    """PostgreSQL checks a DEFERRABLE key at the end of the statement (INITIALLY DEFERRED: at COMMIT)."""
+    db = make_db("postgresql")
+    db.run("""CREATE TABLE t (id INTEGER CONSTRAINT t_pk PRIMARY KEY DEFERRABLE, u INTEGER, v INTEGER,
+  CONSTRAINT uq_u UNIQUE (u) DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO t VALUES (1, 1, 1), (2, 2, 2), (3, 3, 3);""")
+    with refint.connect(db.url) as conn:
+        shift = conn.plan_update("t", "id = id + 1", "1 = 1")
+        dup = conn.plan_update("t", "id = 1", "id = 2")
+        late = conn.plan_update("t", "u = 1", "id = 2")
+    assert shift.certain and shift.ok and run_for_real(db, "postgresql", KEYS, "UPDATE t SET id = id + 1")[0]
+    assert not dup.ok and [b.constraint for b in dup.blocked_by] == ["t_pk"]
+    assert not run_for_real(db, "postgresql", KEYS, "UPDATE t SET id = 1 WHERE id = 2")[0]
+    assert late.ok and [(b.constraint, b.at) for b in late.deferred_checks] == [("uq_u", "commit")]
+    assert run_for_real(db, "postgresql", KEYS, "UPDATE t SET u = 1 WHERE id = 2")[0]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_cascaded_update_into_a_child_unique_column(make_db: Any, engine: str) -> None:
+    db = make_db(engine)
+    db.run("""CREATE TABLE p (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b));
+CREATE TABLE c (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, CONSTRAINT uq_ca UNIQUE (a),
+  CONSTRAINT fk_c FOREIGN KEY (a, b) REFERENCES p (a, b) ON UPDATE CASCADE);
+INSERT INTO p VALUES (1, 1), (2, 2); INSERT INTO c VALUES (1, 1, 1), (2, 2, 2);""")
+    spec = spec_of(("p", ["a", "b"]), ("c", ["id", "a", "b"]))
+    for sets, where, blocked in [("a = 2", "a = 1", [("uq_ca", "c", 1)]), ("a = 5", "a = 1", [])]:
+        with refint.connect(db.url) as conn:
+            plan = conn.plan_update("p", sets, where)
+        accepted, error, _, updated, _ = run_for_real(db, engine, spec, f"UPDATE p SET {sets} WHERE {where}")
+        assert plan.certain and plan.ok == accepted == (not blocked), (error, plan.to_dict())
+        assert [(b.constraint, b.table, b.rows) for b in plan.blocked_by] == blocked
+        if accepted:
+            assert plan.updated["c"] == updated["c"] == 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_delete_set_default_into_a_unique_column(make_db: Any, engine: str) -> None:
+    db = make_db(engine)
+    db.run("""CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER DEFAULT 0, CONSTRAINT uq_pid UNIQUE (pid),
+  CONSTRAINT fk_c FOREIGN KEY (pid) REFERENCES p (id) ON DELETE SET DEFAULT);
+INSERT INTO p VALUES (0), (1), (2); INSERT INTO c VALUES (1, 1), (2, 2);""")
+    spec = spec_of(("p", ["id"]), ("c", ["id", "pid"]))
+    for where, ok in [("id IN (1, 2)", False), ("id = 1", True)]:
+        with refint.connect(db.url) as conn:
+            plan = conn.plan_delete("p", where)
+        accepted, error, *_ = run_for_real(db, engine, spec, f"DELETE FROM p WHERE {where}")
+        assert plan.certain and plan.ok == accepted == ok, (error, plan.to_dict())
+        if not ok:
+            assert [(b.constraint, b.rows) for b in plan.blocked_by] == [("uq_pid", 2)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_set_null_into_not_null_of_rows_a_cascade_removes(make_db: Any, engine: str) -> None:
+    """Found by test_plan_random: a cascade removes every row SET DEFAULT would null; whether the action
+    reaches a row first (NOT NULL fails) depends on trigger/row order, so refint says order-dependent."""
+    db = make_db(engine)
+    db.run("""CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (x INTEGER NOT NULL, pid INTEGER NOT NULL,
+  CONSTRAINT fk_a FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE,
+  CONSTRAINT fk_b FOREIGN KEY (x) REFERENCES p (id) ON DELETE SET DEFAULT);
+INSERT INTO p VALUES (0), (1); INSERT INTO c VALUES (0, 0), (0, 1);""")
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_delete("p", "1 = 1")
+    accepted, error, *_ = run_for_real(db, engine, spec_of(("p", ["id"]), ("c", ["x", "pid"])), "DELETE FROM p")
+    assert not plan.certain and not plan.ok, (accepted, error)
+    assert [b.constraint for b in plan.order_dependent] == ["fk_b"]

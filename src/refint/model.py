@@ -88,9 +88,13 @@ class Column:
 class PrimaryKey:
     name: str | None
     columns: tuple[str, ...]
+    #: PostgreSQL ``DEFERRABLE``: checked at the end of the statement (or at COMMIT), not row by row
+    deferrable: bool = False
+    initially_deferred: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "columns": list(self.columns)}
+        return {"name": self.name, "columns": list(self.columns), "deferrable": self.deferrable,
+                "initially_deferred": self.initially_deferred}
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ class Unique:
     columns: tuple[str, ...]
     index: bool = False
     nulls_distinct: bool = True
+    deferrable: bool = False
+    initially_deferred: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +118,8 @@ class Unique:
             "columns": list(self.columns),
             "index": self.index,
             "nulls_distinct": self.nulls_distinct,
+            "deferrable": self.deferrable,
+            "initially_deferred": self.initially_deferred,
         }
 
 

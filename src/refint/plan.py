@@ -437,6 +437,15 @@ class _Delete:
                                 self.notes.append(f"not followed: {name} writes columns of {self.label(child)} "
                                                   f"that {other.name} also checks")
                         self.check_set(child, fk, action, left, survivors, blocked, deferred)
+                        self.new_values(child, fk, action, survivors, child_del, blocked, deferred, order_dep)
+                    else:
+                        # every row it would rewrite is removed by the statement too: a NULL into a NOT NULL
+                        # column fails only if the action reaches a row before its removal
+                        null_col = self.null_into_not_null(child, fk, action)
+                        if null_col and (rules.no_action_after_actions or self.order_matters(action, fk, child, hit)):
+                            order_dep.append(Blocked(name, self.label(child), n, f"{action.value} would put NULL into "
+                                                     f"NOT NULL column {null_col} of rows the statement also "
+                                                     "removes; which comes first depends on row/trigger order"))
                     continue
                 # NO ACTION / RESTRICT
                 removed = n - left
@@ -486,6 +495,14 @@ class _Delete:
             return self.b.count(child, cascaded, self.params) > 0
         return False
 
+    @staticmethod
+    def null_into_not_null(child: Table, fk: ForeignKey, action: Action) -> str | None:
+        """The NOT NULL column SET NULL (or SET DEFAULT with no default) would write NULL into, if any."""
+        for c in (child.column(n) for n in fk.columns):
+            if (action is Action.SET_NULL or c.default is None) and not c.nullable:
+                return c.name
+        return None
+
     def check_set(self, child: Table, fk: ForeignKey, action: Action, n: int, rows: str,
                   blocked: list[Blocked], deferred: list[Blocked]) -> None:
         """SET NULL into a NOT NULL column fails; SET DEFAULT must land on a key that has a parent."""
@@ -512,6 +529,38 @@ class _Delete:
                 (deferred if _is_deferred(fk, self.rules) else blocked).append(
                     Blocked(rec.constraint, rec.table, rec.rows, rec.reason,
                             "commit" if _is_deferred(fk, self.rules) else "statement"))
+
+    def new_values(self, child: Table, fk: ForeignKey, action: Action, rows: str, child_del: str | None,
+                   blocked: list[Blocked], deferred: list[Blocked], order_dep: list[Blocked]) -> None:
+        """PRIMARY KEY / UNIQUE / CHECK on the values SET NULL / SET DEFAULT writes (plan_keys.py)."""
+        from refint.plan_keys import Findings, changed_rows, check_new_values
+
+        cols = [child.column(c) for c in fk.columns]
+        if action is Action.SET_NULL:
+            new = {c.name: "NULL" for c in cols}
+        elif all(c.default is not None for c in cols):
+            new = {c.name: str(c.default) for c in cols}
+        else:
+            return  # a NULL default into NOT NULL: check_set reports it
+        if sum(1 for f in child.foreign_keys if self.writes(f)) > 1:
+            note = (f"not followed: several ON DELETE actions write rows of {self.label(child)}; its keys and "
+                    "checks are predicted per action only")
+            if note not in self.notes:
+                self.notes.append(note)
+        untouched = _not(rows) if child_del is None else f"{_not(rows)} AND {_not(child_del)}"
+        found = Findings()
+        chg = changed_rows(self.b, child, new, f"FROM {self.engine.from_table(child)} WHERE {rows}")
+        check_new_values(self.b, self.rules, child, self.label(child), chg, untouched, set(new), found,
+                         not_null=False)
+        blocked += found.blocked
+        deferred += found.deferred
+        order_dep += found.order_dep
+        self.notes += [n for n in found.notes if n not in self.notes]
+
+    def writes(self, fk: ForeignKey) -> bool:
+        """The key's ON DELETE action rewrites child rows, and its parent loses rows in this statement."""
+        return (fk.referred in self.pred and
+                _effective(fk.on_delete, self.rules) in (Action.SET_NULL, Action.SET_DEFAULT))
 
     def common_notes(self) -> None:
         if self.rules.per_connection:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from refint.model import Action, ForeignKey, Schema, Table
 from refint.plan import Blocked, Plan, Rules, Step, _Builder, _effective, _is_deferred, _label, _not, _or
+from refint.plan_keys import Findings, changed_rows, check_new_values
 
 if TYPE_CHECKING:
     from refint.engines.base import Engine
@@ -30,6 +31,7 @@ class UpdatePlanner:
         self.deferred: list[Blocked] = []
         self.order_dep: list[Blocked] = []
         self.end_keys: dict[tuple[str, ...], str] = {}
+        self.writers: dict[tuple[str | None, str], int] = {}
 
     def label(self, t: Table) -> str:
         return _label(t, self.schema)
@@ -66,6 +68,11 @@ class UpdatePlanner:
         steps: list[Step] = []
         touched: dict[str, list[str]] = {}
         if rows:
+            self.new_values(t, self.sets, f"FROM {self.engine.from_table(t)} WHERE {self.base}", _not(self.base))
+            for child, fk in self.schema.referencing(t):
+                if set(fk.referred_columns) & set(self.sets) and child.key != t.key and \
+                        _effective(fk.on_update, self.rules) in (Action.CASCADE, Action.SET_NULL, Action.SET_DEFAULT):
+                    self.writers[child.key] = self.writers.get(child.key, 0) + 1
             for child, fk in self.schema.referencing(t):
                 if set(fk.referred_columns) & set(self.sets):
                     self.incoming(child, fk, steps, touched)
@@ -79,7 +86,6 @@ class UpdatePlanner:
             updated[label] = b.count(child, _or(preds), self.params)
         if self.rules.per_connection:
             self.notes.append("SQLite enforces these keys only on connections with PRAGMA foreign_keys=ON")
-        self.notes.append("UNIQUE and CHECK constraints on the new values are not predicted")
         return Plan("update", self.label(t), rows, {}, updated, tuple(self.blocked), tuple(steps),
                     tuple(self.deferred), tuple(self.order_dep), tuple(self.notes), t.schema)
 
@@ -112,6 +118,8 @@ class UpdatePlanner:
                                       f"referred to by {gfk.name} on {self.label(grand)}")
             if action is not Action.CASCADE:
                 self.check_set(child, fk, action, n)
+            if child.key != t.key:
+                self.child_values(child, fk, action, hit)
             return
         end = self.ends(ref)
         still = f"({hit}) AND {_not(f'{b.cols(fk.columns)} IN (SELECT * FROM {end})')}"
@@ -130,6 +138,46 @@ class UpdatePlanner:
             elif action is Action.RESTRICT and rules.restrict_no_reprovision:
                 self.blocked.append(Blocked(name, self.label(child), n, f"RESTRICT: rows of {self.label(child)} "
                                             "referred to the old keys"))
+
+    def new_values(self, table: Table, new: dict[str, str], source: str, untouched: str,
+                   qualifier: str = "", not_null: bool = True) -> None:
+        """PRIMARY KEY / UNIQUE / NOT NULL / CHECK on the new values of ``table``'s changed rows."""
+        found = Findings()
+        chg = changed_rows(self.b, table, new, source, qualifier)
+        check_new_values(self.b, self.rules, table, self.label(table), chg, untouched, set(new), found,
+                         not_null=not_null)
+        self.blocked += found.blocked
+        self.deferred += found.deferred
+        self.order_dep += found.order_dep
+        self.notes += [n for n in found.notes if n not in self.notes]
+
+    def child_values(self, child: Table, fk: ForeignKey, action: Action, hit: str) -> None:
+        """The child rows an ON UPDATE action rewrites must satisfy the child's own keys and checks."""
+        b, t = self.b, self.target
+        note = (f"not followed: several ON UPDATE actions write rows of {self.label(child)}; its keys and "
+                "checks are predicted per action only")
+        if self.writers.get(child.key, 0) > 1 and note not in self.notes:
+            self.notes.append(note)
+        src = self.engine.from_table(child)
+        if action is Action.CASCADE:
+            ref = fk.referred_columns
+            olds = ", ".join(f"{b.q(c)} AS refint_mo{j}" for j, c in enumerate(ref))
+            news = ", ".join(f"{self.new(c)} AS refint_mn{j}" for j, c in enumerate(ref))
+            not_null = " AND ".join(f"{b.q(c)} IS NOT NULL" for c in ref)
+            m = b.cte(f"SELECT {olds}, {news} FROM {self.engine.from_table(t)} "
+                      f"WHERE {self.base} AND {self.distinct(ref)} AND {not_null}")
+            on = " AND ".join(f"refint_c.{b.q(c)} = {m}.refint_mo{j}" for j, c in enumerate(fk.columns))
+            new = {c: f"{m}.refint_mn{j}" for j, c in enumerate(fk.columns)}
+            self.new_values(child, new, f"FROM {src} AS refint_c JOIN {m} ON {on}", _not(hit), "refint_c.")
+            return
+        cols = [child.column(c) for c in fk.columns]
+        if action is Action.SET_NULL:
+            new = {c.name: "NULL" for c in cols}
+        elif all(c.default is not None for c in cols):
+            new = {c.name: str(c.default) for c in cols}
+        else:
+            return  # a NULL default into NOT NULL: check_set reports it
+        self.new_values(child, new, f"FROM {src} WHERE {hit}", _not(hit), not_null=False)
 
     def check_set(self, child: Table, fk: ForeignKey, action: Action, n: int) -> None:
         cols = [child.column(c) for c in fk.columns]

@@ -367,11 +367,12 @@ class PostgreSQL(Engine):
                 continue
             key = tuple(map(own.__getitem__, conkey or ()))
             if contype == "p":
-                pks[relid] = PrimaryKey(conname, key)
+                pks[relid] = PrimaryKey(conname, key, bool(deferrable), bool(deferred))
                 constraint_indexes.add(conindid)
             elif contype == "u":
                 uniques.setdefault(relid, []).append(
-                    Unique(conname, key, nulls_distinct=conindid not in nulls_not_distinct))
+                    Unique(conname, key, nulls_distinct=conindid not in nulls_not_distinct,
+                           deferrable=bool(deferrable), initially_deferred=bool(deferred)))
                 constraint_indexes.add(conindid)
             elif contype == "c":
                 checks.setdefault(relid, []).append(Check(conname, strip_outer_parens(check_expr), validated))
