@@ -296,3 +296,22 @@ INSERT INTO p VALUES (0), (1); INSERT INTO c VALUES (0, 0), (0, 1);""")
     accepted, error, *_ = run_for_real(db, engine, spec_of(("p", ["id"]), ("c", ["x", "pid"])), "DELETE FROM p")
     assert not plan.certain and not plan.ok, (accepted, error)
     assert [b.constraint for b in plan.order_dependent] == ["fk_b"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_set_null_into_a_unique_column_next_to_a_cascade(make_db: Any, engine: str) -> None:
+    """Found by test_plan_random on MariaDB: the rows left alone by SET NULL must be described with the
+    SET NULL child's own predicate, not with another child's."""
+    db = make_db(engine)
+    db.run("""CREATE TABLE a (a INTEGER PRIMARY KEY);
+CREATE TABLE b (id INTEGER PRIMARY KEY, x INTEGER, CONSTRAINT uq_x UNIQUE (x),
+  CONSTRAINT fk_b FOREIGN KEY (x) REFERENCES a (a) ON DELETE SET NULL);
+CREATE TABLE c (id INTEGER PRIMARY KEY, y INTEGER,
+  CONSTRAINT fk_c FOREIGN KEY (y) REFERENCES a (a) ON DELETE CASCADE);
+INSERT INTO a VALUES (1), (2); INSERT INTO b VALUES (1, 1), (2, 2); INSERT INTO c VALUES (1, 1);""")
+    spec = spec_of(("a", ["a"]), ("b", ["id", "x"]), ("c", ["id", "y"]))
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_delete("a", "1 = 1")
+    accepted, error, deleted, updated, _ = run_for_real(db, engine, spec, "DELETE FROM a")
+    assert plan.certain and plan.ok and accepted, error
+    assert plan.deleted == deleted == {"a": 2, "c": 1} and plan.updated == updated == {"b": 2}

@@ -437,7 +437,8 @@ class _Delete:
                                 self.notes.append(f"not followed: {name} writes columns of {self.label(child)} "
                                                   f"that {other.name} also checks")
                         self.check_set(child, fk, action, left, survivors, blocked, deferred)
-                        self.new_values(child, fk, action, survivors, child_del, blocked, deferred, order_dep)
+                        self.new_values(child, fk, action, survivors, self.pred.get(child.key), blocked, deferred,
+                                        order_dep)
                     else:
                         # every row it would rewrite is removed by the statement too: a NULL into a NOT NULL
                         # column fails only if the action reaches a row before its removal
