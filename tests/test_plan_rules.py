@@ -315,3 +315,125 @@ INSERT INTO a VALUES (1), (2); INSERT INTO b VALUES (1, 1), (2, 2); INSERT INTO 
     accepted, error, deleted, updated, _ = run_for_real(db, engine, spec, "DELETE FROM a")
     assert plan.certain and plan.ok and accepted, error
     assert plan.deleted == deleted == {"a": 2, "c": 1} and plan.updated == updated == {"b": 2}
+# -- UPDATE ripples: ON UPDATE actions below the first level, self-references, cycles ----------------------
+GEO = """CREATE TABLE country (code INTEGER PRIMARY KEY){e};
+CREATE TABLE region (cc INTEGER NOT NULL, code INTEGER NOT NULL, PRIMARY KEY (cc, code),
+  CONSTRAINT fk_region FOREIGN KEY (cc) REFERENCES country (code) ON UPDATE CASCADE){e};
+CREATE TABLE city (id INTEGER PRIMARY KEY, cc INTEGER, rc INTEGER,
+  CONSTRAINT fk_city FOREIGN KEY (cc, rc) REFERENCES region (cc, code) ON UPDATE {action}){e};
+INSERT INTO country VALUES (1), (2); INSERT INTO region VALUES (1, 1), (1, 2), (2, 1);
+INSERT INTO city VALUES (1, 1, 1), (2, 1, 2), (3, 2, 1), (4, 1, 1);"""
+GEO_SPEC = spec_of(("country", ["code"]), ("region", ["cc", "code"]), ("city", ["id", "cc", "rc"]))
+
+
+def _innodb(engine: str) -> str:
+    return " ENGINE=InnoDB" if engine == "mariadb" else ""
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_update_cascade_through_a_natural_key_chain(make_db: Any, engine: str) -> None:
+    """country(code) <- region(cc, code) <- city(cc, rc): the new country code reaches city through region."""
+    db = make_db(engine)
+    db.run(GEO.format(e=_innodb(engine), action="CASCADE"))
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_update("country", "code = 7", "code = 1")
+    accepted, error, _, updated, _ = run_for_real(db, engine, GEO_SPEC, "UPDATE country SET code = 7 WHERE code = 1")
+    assert accepted and plan.certain and plan.ok, (error, plan.to_dict())
+    assert plan.updated == updated == {"country": 1, "region": 2, "city": 3}
+    assert [(s.table, s.constraint, s.parent, s.rows) for s in plan.steps] == [
+        ("region", "fk_region", "country", 2), ("city", "fk_city", "region", 3)]
+    assert not plan.notes or all(not n.startswith("not followed") for n in plan.notes)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize("action", ["NO ACTION", "RESTRICT"])
+def test_update_cascade_chain_blocked_below(make_db: Any, engine: str, action: str) -> None:
+    db = make_db(engine)
+    db.run(GEO.format(e=_innodb(engine), action=action))
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_update("country", "code = 7", "code = 1")
+        free = conn.plan_update("country", "code = 8", "code = 2")
+    accepted, error, *_ = run_for_real(db, engine, GEO_SPEC, "UPDATE country SET code = 7 WHERE code = 1")
+    assert not accepted and plan.certain and not plan.ok, (error, plan.to_dict())
+    assert [(b.constraint, b.table, b.rows) for b in plan.blocked_by] == [("fk_city", "city", 3)]
+    db.run("DELETE FROM city WHERE id = 3")
+    with refint.connect(db.url) as conn:
+        free = conn.plan_update("country", "code = 8", "code = 2")
+    accepted, error, _, updated, _ = run_for_real(db, engine, GEO_SPEC, "UPDATE country SET code = 8 WHERE code = 2")
+    assert accepted and free.certain and free.ok, (error, free.to_dict())
+    assert free.updated == updated == {"country": 1, "region": 1}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_update_set_null_in_the_middle_then_cascade(make_db: Any, engine: str) -> None:
+    db = make_db(engine)
+    e = _innodb(engine)
+    db.run(f"""CREATE TABLE a (id INTEGER PRIMARY KEY){e};
+CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER, k INTEGER, CONSTRAINT uq_b UNIQUE (a_id, k),
+  CONSTRAINT fk_b FOREIGN KEY (a_id) REFERENCES a (id) ON UPDATE SET NULL){e};
+CREATE TABLE c (id INTEGER PRIMARY KEY, a_id INTEGER, k INTEGER,
+  CONSTRAINT fk_c FOREIGN KEY (a_id, k) REFERENCES b (a_id, k) ON UPDATE CASCADE){e};
+INSERT INTO a VALUES (1), (2); INSERT INTO b VALUES (1, 1, 1), (2, 1, 2), (3, 2, 1);
+INSERT INTO c VALUES (1, 1, 1), (2, 1, 1), (3, 1, 2), (4, 2, 1), (5, NULL, 1);""")
+    spec = spec_of(("a", ["id"]), ("b", ["id", "a_id", "k"]), ("c", ["id", "a_id", "k"]))
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_update("a", "id = 5", "id = 1")
+    accepted, error, _, updated, _ = run_for_real(db, engine, spec, "UPDATE a SET id = 5 WHERE id = 1")
+    assert accepted and plan.certain and plan.ok, (error, plan.to_dict())
+    assert plan.updated == updated == {"a": 1, "b": 2, "c": 3}
+    assert [(s.table, s.action, s.rows) for s in plan.steps] == [("b", "SET NULL", 2), ("c", "CASCADE", 3)]
+
+
+TREE = spec_of(("e", ["id", "boss"]))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_update_self_referencing_tree(make_db: Any, engine: str) -> None:
+    """SQLite and PostgreSQL cascade a node's new id to its children; InnoDB refuses a cascade into the
+    table it is updating (error 1451) as soon as a child row refers to the changed id."""
+    db = make_db(engine)
+    db.run(f"""CREATE TABLE e (id INTEGER PRIMARY KEY, boss INTEGER){_innodb(engine)};
+ALTER TABLE e ADD CONSTRAINT fk_boss FOREIGN KEY (boss) REFERENCES e (id) ON UPDATE CASCADE;
+INSERT INTO e VALUES (1, NULL), (2, 1), (3, 2), (4, 2), (5, 4);""" if engine != "sqlite" else
+           """CREATE TABLE e (id INTEGER PRIMARY KEY, boss INTEGER,
+  CONSTRAINT fk_boss FOREIGN KEY (boss) REFERENCES e (id) ON UPDATE CASCADE);
+INSERT INTO e VALUES (1, NULL), (2, 1), (3, 2), (4, 2), (5, 4);""")
+    for sets, where, rows in [("id = 20", "id = 2", 3), ("id = id + 100", "1 = 1", 5), ("id = 50", "id = 5", 1)]:
+        with refint.connect(db.url) as conn:
+            plan = conn.plan_update("e", sets, where)
+        accepted, error, _, updated, _ = run_for_real(db, engine, TREE, f"UPDATE e SET {sets} WHERE {where}")
+        assert plan.certain and plan.ok == accepted, (sets, error, plan.to_dict())
+        if engine == "mariadb" and rows > 1:
+            assert "1451" in error and [b.constraint for b in plan.blocked_by] == ["fk_boss"]
+        else:
+            assert accepted and plan.updated == updated == {"e": rows}, (sets, plan.to_dict(), updated)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+def test_update_cascade_around_a_two_table_cycle(make_db: Any, engine: str) -> None:
+    """a.id -> b.a (CASCADE) is b's unique key, b.a -> a.b (CASCADE): the change comes back into a.
+    InnoDB refuses the cascade back into a (error 1451)."""
+    db = make_db(engine)
+    e = _innodb(engine)
+    fk_ab = "CONSTRAINT fk_ab FOREIGN KEY (b) REFERENCES b (a) ON UPDATE CASCADE"
+    if engine == "sqlite":
+        db.run(f"""CREATE TABLE a (id INTEGER PRIMARY KEY, b INTEGER, {fk_ab});
+CREATE TABLE b (id INTEGER PRIMARY KEY, a INTEGER UNIQUE, CONSTRAINT fk_ba FOREIGN KEY (a) REFERENCES a (id)
+  ON UPDATE CASCADE);""")
+    else:
+        db.run(f"""CREATE TABLE a (id INTEGER PRIMARY KEY, b INTEGER){e};
+CREATE TABLE b (id INTEGER PRIMARY KEY, a INTEGER UNIQUE, CONSTRAINT fk_ba FOREIGN KEY (a) REFERENCES a (id)
+  ON UPDATE CASCADE){e};
+ALTER TABLE a ADD {fk_ab};""")
+    db.run("INSERT INTO a VALUES (1, NULL), (2, NULL), (3, NULL); INSERT INTO b VALUES (1, 1), (2, 2);"
+           "UPDATE a SET b = 1 WHERE id = 2;")
+    spec = spec_of(("a", ["id", "b"]), ("b", ["id", "a"]))
+    for where, ok_everywhere, want in [("id = 1", False, {"a": 2, "b": 1}), ("id = 3", True, {"a": 1})]:
+        with refint.connect(db.url) as conn:
+            plan = conn.plan_update("a", "id = 9", where)
+        accepted, error, _, updated, _ = run_for_real(db, engine, spec, f"UPDATE a SET id = 9 WHERE {where}")
+        assert plan.certain and plan.ok == accepted, (where, error, plan.to_dict())
+        if engine == "mariadb" and not ok_everywhere:
+            assert "1451" in error and [b.constraint for b in plan.blocked_by] == ["fk_ab"]
+        else:
+            assert accepted and plan.updated == updated == want, (plan.to_dict(), updated)

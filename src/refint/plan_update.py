@@ -62,28 +62,16 @@ class UpdatePlanner:
         return self.end_keys[cols]
 
     def run(self) -> Plan:
+        from refint.plan_ripple import Ripple
+
         b, t = self.b, self.target
         rows = b.count(t, self.base, self.params)
         updated: dict[str, int] = {self.label(t): rows}
         steps: list[Step] = []
-        touched: dict[str, list[str]] = {}
         if rows:
-            self.new_values(t, self.sets, f"FROM {self.engine.from_table(t)} WHERE {self.base}", _not(self.base))
-            for child, fk in self.schema.referencing(t):
-                if set(fk.referred_columns) & set(self.sets) and child.key != t.key and \
-                        _effective(fk.on_update, self.rules) in (Action.CASCADE, Action.SET_NULL, Action.SET_DEFAULT):
-                    self.writers[child.key] = self.writers.get(child.key, 0) + 1
-            for child, fk in self.schema.referencing(t):
-                if set(fk.referred_columns) & set(self.sets):
-                    self.incoming(child, fk, steps, touched)
-            for fk in t.foreign_keys:
-                if set(fk.columns) & set(self.sets):
-                    self.outgoing(fk)
-        for label, preds in touched.items():
-            child = next(x for x in self.schema.tables if self.label(x) == label)
-            if child.key == t.key:
-                continue
-            updated[label] = b.count(child, _or(preds), self.params)
+            ripple = Ripple(self)
+            ripple.propagate()
+            ripple.effects(steps, updated)
         if self.rules.per_connection:
             self.notes.append("SQLite enforces these keys only on connections with PRAGMA foreign_keys=ON")
         return Plan("update", self.label(t), rows, {}, updated, tuple(self.blocked), tuple(steps),
