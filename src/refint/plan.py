@@ -443,7 +443,8 @@ class _Delete:
                         # every row it would rewrite is removed by the statement too: a NULL into a NOT NULL
                         # column fails only if the action reaches a row before its removal
                         null_col = self.null_into_not_null(child, fk, action)
-                        if null_col and (rules.no_action_after_actions or self.order_matters(action, fk, child, hit)):
+                        if null_col and (rules.no_action_after_actions or
+                                         self.order_matters(action, fk, child, hit, check=False)):
                             order_dep.append(Blocked(name, self.label(child), n, f"{action.value} would put NULL into "
                                                      f"NOT NULL column {null_col} of rows the statement also "
                                                      "removes; which comes first depends on row/trigger order"))
@@ -476,7 +477,7 @@ class _Delete:
         return Plan("delete", self.label(self.target), counts[self.target.key], deleted, updated, tuple(blocked),
                     tuple(steps), tuple(deferred), tuple(order_dep), tuple(self.notes), self.target.schema)
 
-    def order_matters(self, action: Action, fk: ForeignKey, child: Table, hit: str) -> bool:
+    def order_matters(self, action: Action, fk: ForeignKey, child: Table, hit: str, check: bool = True) -> bool:
         """Referencing rows exist but the statement removes them all: does the engine see them first?
 
         InnoDB checks row by row and SQLite fires RESTRICT as each parent row goes, so the visiting order
@@ -485,7 +486,7 @@ class _Delete:
         by a cascade may be seen before or after the check.
         """
         rules = self.rules
-        if _is_deferred(fk, rules):
+        if check and _is_deferred(fk, rules):  # a deferred key defers its check, never its action
             return False
         if rules.row_by_row or (action is Action.RESTRICT and rules.restrict_per_row):
             return True

@@ -152,6 +152,13 @@ class Ripple:
             parts.append(f"{expr} AS {q(c.name)}")
         parts += [f"{name}.{q(c.name)} AS {old_alias(i)}" for i, c in enumerate(table.columns)]
         parts += [f"(CASE WHEN {m} THEN 1 ELSE 0 END) AS refint_w{i}" for i, m in enumerate(matched)]
+        # each writer's own value, to tell two writers that agree on a shared column from two that do not
+        for i, w in enumerate(writers):
+            for j, name_ in enumerate(w.fk.columns):
+                v = f"(CASE WHEN {matched[i]} THEN {self.value(w, name_, f'refint_j{i}', table)} END)"
+                if self.engine.name == "postgresql":  # an untyped NULL would be text
+                    v = f"CAST({v} AS {table.column(name_).type})"
+                parts.append(f"{v} AS refint_v{i}_{j}")
         if base:
             parts.append(f"(CASE WHEN {self.up.base} THEN 1 ELSE 0 END) AS refint_base")
         where = _or(([self.up.base] if base else []) + matched)
@@ -329,7 +336,6 @@ class Ripple:
     def overlaps(self, t: Table, st: State, hits: dict[tuple[TKey, int], int]) -> None:
         """Rows written by two writers with different values for one column, or rows the statement both
         assigns and a cascade rewrites where the order of the two matters: not modelled."""
-        q = self.b.q
         names = [(f"refint_w{i}", set(w.fk.columns), w.fk.name) for i, w in enumerate(st.writers)
                  if hits[(t.key, id(w.fk))]]
         reqs: list[tuple[str, str]] = []
@@ -341,20 +347,38 @@ class Ripple:
                     reqs.append((f"SELECT count(*) FROM {st.chg} WHERE refint_base = 1 AND {flag} = 1",
                                  f"not followed: {name} rewrites columns of {self.up.label(t)} that the statement "
                                  "also assigns or reads in the same rows; the result depends on row order"))
+        innodb: list[tuple[str | None, str | None, int]] = []
         for i, (fa, ca, na) in enumerate(names):
             for fb, cb, nb in names[i + 1:]:
-                if ca & cb:
-                    reqs.append((f"SELECT count(*) FROM {st.chg} WHERE {fa} = 1 AND {fb} = 1",
-                                 f"not followed: {na} and {nb} both write ({', '.join(sorted(ca & cb))}) of "
-                                 f"the same rows of {self.up.label(t)}"))
-        del q
+                if not ca & cb:
+                    continue
+                wa, wb = self.writer_of(st, fa), self.writer_of(st, fb)
+                differ = " OR ".join(
+                    f"NOT ({_null_safe_eq(self.engine.name, f'refint_v{fa[8:]}_{wa.fk.columns.index(c)}', f'refint_v{fb[8:]}_{wb.fk.columns.index(c)}')})"
+                    for c in sorted(ca & cb))
+                both = f"FROM {st.chg} WHERE {fa} = 1 AND {fb} = 1"
+                reqs.append((f"SELECT count(*) {both} AND ({differ})",
+                             f"not followed: {na} and {nb} write different values into "
+                             f"({', '.join(sorted(ca & cb))}) of the same rows of {self.up.label(t)}"))
+                if self.rules.row_by_row:
+                    innodb.append((na, nb, len(reqs)))
+                    reqs.append((f"SELECT count(*) {both}", ""))
         if not reqs:
             return
         row = self.engine.exec(self.b.with_() + "SELECT " + ", ".join(f"({s})" for s, _ in reqs), {}).fetchone()
         assert row is not None
         for (_, text), n in zip(reqs, row):
-            if n:
+            if n and text:
                 self.note(text)
+        for na, nb, k in innodb:
+            if row[k]:
+                self.up.order_dep.append(Blocked(nb, self.up.label(t), int(row[k]), f"{na} and {nb} both rewrite "
+                                                 "these rows; InnoDB writes the row once per key and checks the "
+                                                 "other key in between (error 1452 seen in every order tried)"))
+
+    @staticmethod
+    def writer_of(st: State, flag: str) -> Writer:
+        return st.writers[int(flag[len("refint_w"):])]
 
     def check_set(self, t: Table, w: Writer, n: int) -> None:
         fk, action = w.fk, w.action
