@@ -315,6 +315,8 @@ INSERT INTO a VALUES (1), (2); INSERT INTO b VALUES (1, 1), (2, 2); INSERT INTO 
     accepted, error, deleted, updated, _ = run_for_real(db, engine, spec, "DELETE FROM a")
     assert plan.certain and plan.ok and accepted, error
     assert plan.deleted == deleted == {"a": 2, "c": 1} and plan.updated == updated == {"b": 2}
+
+
 # -- UPDATE ripples: ON UPDATE actions below the first level, self-references, cycles ----------------------
 GEO = """CREATE TABLE country (code INTEGER PRIMARY KEY){e};
 CREATE TABLE region (cc INTEGER NOT NULL, code INTEGER NOT NULL, PRIMARY KEY (cc, code),
