@@ -200,7 +200,11 @@ def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, in
             raise NotSupported("DuckDB cannot add a foreign key to an existing table (no ALTER TABLE ADD FOREIGN "
                                "KEY, and no referential actions but RESTRICT): add --rebuild to let refint "
                                "re-create the table with the key, in one transaction (see docs/manage.md)")
-        steps = [Step(s.description, s.sql, 1) for s in repair] + _duckdb_rebuild(db, child, fk_clause(e, fk))
+        from refint import sqlite_rebuild as sr
+
+        clause = fk_clause(e, fk)
+        steps = [Step(s.description, s.sql, 1) for s in repair] + _duckdb_rebuild(
+            db, child, lambda sql, tmp: sr.splice_add(sql, tmp, clause), " (DuckDB checks the new key on each)")
         if need_index:
             steps.append(_index_step(db, child, fk.columns, index_name, 1))
         return ChangePlan("add-fk", db.name, tuple(steps), (
@@ -209,15 +213,17 @@ def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, in
     raise NotSupported(f"refint has no add-fk recipe for {db.name}")
 
 
-def _duckdb_rebuild(db: Database, table: Table, clause: str) -> list[Step]:
-    """CREATE the table again from DuckDB's own CREATE TABLE text plus ``clause``, copy, drop, rename,
-    re-create its indexes. DuckDB refuses to drop a table other keys refer to, so that is refused first."""
+def _duckdb_rebuild(db: Database, table: Table, transform: Any, copy_note: str = "") -> list[Step]:
+    """CREATE the table again from DuckDB's own CREATE TABLE text as ``transform(create_sql, tmp_name)``
+    changes it, copy, drop, rename, re-create its indexes. DuckDB refuses to drop a table other keys refer
+    to, so that is refused first."""
     from refint import sqlite_rebuild as sr
 
     schema = db.inspect()
     incoming = [c for c, _fk in schema.referencing(table) if c.key != table.key]
     if incoming:
-        raise NotSupported(f"DuckDB cannot rebuild {table.name}: {', '.join(c.name for c in incoming)} refer to "
+        verb = "refers" if len(incoming) == 1 else "refer"
+        raise NotSupported(f"DuckDB cannot rebuild {table.name}: {', '.join(c.name for c in incoming)} {verb} to "
                            "it and DuckDB cannot drop a referenced table")
     e = db.engine
     ref = e.table_ref(table.schema, table.name)
@@ -229,14 +235,14 @@ def _duckdb_rebuild(db: Database, table: Table, clause: str) -> list[Step]:
     tmp = f"_refint_new_{table.name}"
     while tmp.lower() in taken:
         tmp += "_"
-    create = sr.splice_add(str(sql).rstrip().rstrip(";"), tmp, clause)
-    if table.schema:  # splice_add writes the bare name: put the table's schema back in front
+    create = transform(str(sql).rstrip().rstrip(";"), tmp)
+    if table.schema:  # the splice writes the bare name: put the table's schema back in front
         create = create.replace(sr.quote(tmp), f"{e.quote(table.schema)}.{e.quote(tmp)}", 1)
     tmp_ref = e.table_ref(table.schema, tmp)
     cols = ", ".join(e.quote(c) for c in table.column_names())
     steps = [
         Step(f"create {tmp} with the new definition", create, 1),
-        Step(f"copy every row of {table.name} (DuckDB checks the new key on each)",
+        Step(f"copy every row of {table.name}{copy_note}",
              f"INSERT INTO {tmp_ref} ({cols}) SELECT {cols} FROM {ref}", 1),
         Step(f"drop the old {table.name}", f"DROP TABLE {ref}", 1),
         Step(f"rename {tmp} to {table.name}", f"ALTER TABLE {tmp_ref} RENAME TO {e.quote(table.name)}", 1),
@@ -264,6 +270,11 @@ def drop_fk_plan(db: Database, table: Table, fks: Sequence[ForeignKey], *, lock_
                           expect_ok=True))
         return ChangePlan("drop-fk", db.name, tuple(steps), notes=(
             "SQLite cannot drop a foreign key in place: the table is rebuilt (copied) in one transaction",))
+    if db.name == "duckdb":
+        steps = _duckdb_rebuild(db, table, lambda sql, tmp: _drop_spans(sql, tmp, fks))
+        return ChangePlan("drop-fk", db.name, tuple(steps), notes=(
+            "DuckDB cannot drop a foreign key in place (no ALTER TABLE DROP CONSTRAINT): the table is re-created "
+            "without it and its rows copied, in one transaction",))
     raise NotSupported(f"{db.name} cannot drop a foreign key (no ALTER TABLE DROP CONSTRAINT for it)")
 
 
@@ -329,6 +340,19 @@ def drop_table_plan(db: Database, table: Table, incoming: Sequence[tuple[Table, 
             steps += [Step(s.description, s.sql, group, params=s.params) for s in rebuilt]
         steps.append(Step(drop, f"DROP TABLE {ref}", group))
         return ChangePlan("drop-table", db.name, tuple(steps))
-    if incoming:
+    if db.name == "duckdb" and any(c.key != table.key for c, _fk in incoming):
+        keys_of: dict[tuple[str | None, str], list[ForeignKey]] = {}
+        referring = {c.key: c for c, _fk in incoming if c.key != table.key}
+        for c, fk in incoming:
+            if c.key != table.key:
+                keys_of.setdefault(c.key, []).append(fk)
+        rebuilds: list[Step] = []
+        for key, fks in keys_of.items():
+            rebuilds += _duckdb_rebuild(db, referring[key], lambda sql, tmp, fks=fks: _drop_spans(sql, tmp, fks))
+        rebuilds.append(Step(drop, f"DROP TABLE {ref}", 1))
+        return ChangePlan("drop-table", db.name, tuple(rebuilds), notes=(
+            "DuckDB cannot drop a foreign key in place: each referring table is re-created without its keys to "
+            f"{table.name} and its rows copied, then {table.name} is dropped, in one transaction",))
+    if incoming and db.name != "duckdb":
         raise NotSupported(f"{db.name} cannot drop the foreign keys that refer to {table.name}")
     return ChangePlan("drop-table", db.name, (Step(drop, f"DROP TABLE {ref}", 1),))
