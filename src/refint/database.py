@@ -44,7 +44,14 @@ class Database:
     # -- connection --------------------------------------------------------------------------------
     @property
     def conn(self) -> sa.Connection:
-        return self._opened.conn
+        """A SQLAlchemy connection to the database (for a file opened read-only, built on request
+        around the driver connection refint reads through: they share one transaction)."""
+        from refint.direct import DirectConnection
+
+        conn = self._opened.conn
+        if isinstance(conn, DirectConnection):
+            return conn.as_sqlalchemy()  # type: ignore[no-any-return]
+        return conn
 
     @property
     def name(self) -> str:

@@ -60,7 +60,9 @@ def open_folder(folder: str | Path, relations: Relations | None = None) -> Datab
     """An in-memory DuckDB with one view per table file; the schema comes from the files' columns."""
     import duckdb  # type: ignore[import-untyped,unused-ignore]
 
-    from refint.database import connect
+    from refint.database import Database
+    from refint.direct import wrap_duckdb
+    from refint.target import Opened
 
     root = Path(folder)
     if not root.is_dir():
@@ -81,8 +83,7 @@ def open_folder(folder: str | Path, relations: Relations | None = None) -> Datab
     except duckdb.Error as exc:
         con.close()
         raise InvalidTarget(f"cannot read {folder}: {str(exc).splitlines()[0]}") from None
-    db = connect(con)
+    # the read-only verbs run on the driver itself: no SQLAlchemy to import (refint.direct)
+    db = Database(Opened(wrap_duckdb(con), None, True, str(root)))
     db._schema = Schema("duckdb", tuple(model))
-    db._opened.display = str(root)
-    db._on_close.append(con.close)
     return db

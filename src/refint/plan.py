@@ -257,15 +257,15 @@ def plan_update(db: Database, table: str, assignments: str, where: str, *, sampl
 
 def _parse_check(engine: Engine, target: Table, pred: str, sets: dict[str, str] | None = None) -> None:
     """Let the engine itself parse the predicate (and assignments) in a read-only SELECT."""
-    import sqlalchemy as sa
-
     exprs = "".join(f", ({e})" for e in (sets or {}).values())
     sql = f"SELECT count(*){exprs} FROM {engine.from_table(target)} WHERE ({pred}) LIMIT 1"
     if sets:
         sql = f"SELECT 1{exprs} FROM {engine.from_table(target)} WHERE ({pred}) LIMIT 1"
     try:
         engine.exec(sql).fetchall()
-    except sa.exc.DBAPIError as exc:
+    except Exception as exc:
+        if not hasattr(exc, "orig"):  # SQLAlchemy's DBAPIError and refint.direct.DriverError carry it
+            raise
         orig: Any = getattr(exc, "orig", exc)
         first = (str(orig).strip().splitlines() or [""])[0]
         raise BadInput(f"malformed predicate on {target.qualified_name}: {first}") from None

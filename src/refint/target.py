@@ -19,6 +19,8 @@ from refint.errors import ConnectionFailed, InvalidTarget
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from refint.direct import DirectConnection
+
 DEFAULT_DRIVERS = {
     "postgresql": "postgresql+psycopg",
     "postgres": "postgresql+psycopg",
@@ -33,7 +35,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 class Opened:
     """A live connection plus what we must (and must not) clean up."""
 
-    conn: sa.Connection
+    conn: sa.Connection | DirectConnection
     engine: sa.Engine | None  # an engine we created and must dispose
     close_conn: bool  # whether closing ``conn`` is ours to do
     display: str  # the target, password hidden
@@ -149,8 +151,8 @@ def _sniff(path: Path) -> str:
 
 
 def _open_path(target: str, *, readonly: bool, display: str | None = None, force: str | None = None) -> Opened:
-    import sqlalchemy as sa
-
+    """A database file. Read-only, it opens on the driver itself (refint.direct: no SQLAlchemy import,
+    0.15-0.35 s of a short check); to write, through SQLAlchemy like every other target."""
     path = Path(target).expanduser()
     if not path.exists():
         raise InvalidTarget(f"no such database file: {target}")
@@ -159,6 +161,15 @@ def _open_path(target: str, *, readonly: bool, display: str | None = None, force
     kind = force or _sniff(path)
     display = display or str(path)
     if kind == "duckdb":
+        if readonly:
+            from refint.direct import open_duckdb
+
+            try:
+                return Opened(open_duckdb(str(path.resolve()), read_only=True), None, True, display)
+            except Exception as exc:
+                raise ConnectionFailed(_connection_message(exc)) from None
+        import sqlalchemy as sa
+
         engine = sa.create_engine(
             "duckdb:///" + str(path.resolve()),
             connect_args={"read_only": readonly},
@@ -170,6 +181,14 @@ def _open_path(target: str, *, readonly: bool, display: str | None = None, force
 
     mode = "ro" if readonly else "rw"
     uri = f"file:{quote(str(path.resolve()))}?mode={mode}"
+    if readonly:
+        from refint.direct import open_sqlite
+
+        try:
+            return Opened(open_sqlite(uri), None, True, display)
+        except sqlite3.Error as exc:
+            raise ConnectionFailed(_connection_message(exc)) from None
+    import sqlalchemy as sa
 
     def creator() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, check_same_thread=False)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from refint.direct import DirectConnection
+
     from refint.engines.base import Engine
 
 REGISTRY: dict[str, tuple[str, str]] = {
@@ -29,7 +31,7 @@ def engine_class(name: str) -> type[Engine]:
     return cls
 
 
-def engine_for(conn: sa.Connection, *, borrowed: bool = False) -> Engine:
+def engine_for(conn: sa.Connection | DirectConnection, *, borrowed: bool = False) -> Engine:
     """Pick the engine for a live SQLAlchemy connection by its dialect (MariaDB is told apart here)."""
     name = conn.dialect.name
     if name == "mysql" and getattr(conn.dialect, "is_mariadb", False):

@@ -18,6 +18,8 @@ from refint.model import Action, ForeignKey, Match, Schema, Table
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from refint.direct import DirectConnection
+
 ALL_ACTIONS = frozenset(Action)
 ALL_MATCH = frozenset(Match)
 
@@ -134,8 +136,9 @@ class Engine:
     #: schemas never shown (engine-internal)
     system_schemas: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, conn: sa.Connection, *, borrowed: bool = False) -> None:
-        self.conn = conn
+    def __init__(self, conn: sa.Connection | DirectConnection, *, borrowed: bool = False) -> None:
+        #: a DirectConnection (refint.direct) stands in for a SQLAlchemy one: the same methods
+        self.conn: sa.Connection = conn  # type: ignore[assignment]
         self.dialect = conn.dialect
         #: the DB-API connection belongs to the caller: never end a transaction it has open
         self.borrowed = borrowed
@@ -288,6 +291,11 @@ class Engine:
 
     def exec(self, sql: str, params: Mapping[str, Any] | None = None) -> sa.CursorResult[Any]:
         """Run SQL with ``:name`` binds (values are always bound, never formatted in)."""
+        from refint.direct import DirectConnection
+
+        conn: Any = self.conn
+        if isinstance(conn, DirectConnection):
+            return conn.execute(sql, params)  # type: ignore[return-value]
         import sqlalchemy as sa
 
         return self.conn.execute(sa.text(sql), dict(params or {}))

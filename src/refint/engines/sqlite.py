@@ -18,6 +18,7 @@ Choices documented in docs/engines.md:
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -96,17 +97,13 @@ class SQLite(Engine):
 
         self._cancelled = False
 
-        def handler() -> int:
-            deadline = getattr(self, "_deadline", None)
-            return 1 if self._cancelled or (deadline is not None and time.monotonic() > deadline) else 0
-
         def on_sigint(signum: int, frame: Any) -> None:
             self._cancelled = True
 
         previous = None
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGINT, on_sigint)
-        self._dbapi().set_progress_handler(handler, 20_000)
+        self._dbapi().set_progress_handler(self._stop_requested, 20_000)
         try:
             yield
             if self._cancelled:
@@ -147,14 +144,16 @@ class SQLite(Engine):
         and Python's equality agree, on rowid tables big enough to matter; otherwise None (SQL)."""
         if parent is None or child.kind != "table" or parent.kind != "table":
             return None
-        if any(ix.columns[: len(fk.columns)] == fk.columns and not ix.partial for ix in child.indexes):
-            return None  # with an index, SQLite's join walks the child's keys in order: fast
         types = [child.column(c).type for c in fk.columns] + [parent.column(c).type for c in fk.referred_columns]
         if not all("INT" in t.upper() for t in types):
             return None
         size = self._row_estimate(child)
         if size is None or size < self.HASH_MIN_ROWS:
             return None
+        if any(ix.columns[: len(fk.columns)] == fk.columns and not ix.partial for ix in child.indexes):
+            # with an index, SQLite's join walks the child's keys in order: fast, and faster still
+            # when the key's range is split over the cores
+            return self._parallel_orphans(child, fk, parent, sample, size)
         parent_size = self._row_estimate(parent)
         if parent_size is None or parent_size > self.HASH_MAX_PARENT_ROWS:
             return None
@@ -186,6 +185,110 @@ class SQLite(Engine):
         del parents
         keys = sorted(smallest)
         return total, [(k,) for k in keys] if single else keys
+
+    #: the indexed join is split over the cores from this many child rows up (below, threads cost more)
+    PARALLEL_MIN_ROWS = 1_000_000
+
+    def _parallel_orphans(self, child: Table, fk: ForeignKey, parent: Table, sample: int,
+                          size: int) -> tuple[int, list[tuple[Any, ...]]] | None:
+        """The indexed LEFT JOIN over ranges of the child's key, on several read-only connections in
+        threads (sqlite3 lets go of the GIL while SQLite works): SQLite runs one statement on one core.
+
+        Only on a database file refint opened itself (never a caller's connection, whose transaction
+        may hold changes other connections cannot see) with a one-column key. Each range is read in
+        its own transaction; ``PRAGMA data_version`` before and after tells whether anything committed
+        in between, and then the result is dropped for the one-statement join (None)."""
+        import os
+
+        cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+        workers = min(len(cores), 8)
+        if self.borrowed or workers < 2 or len(fk.columns) != 1 or size < self.PARALLEL_MIN_ROWS:
+            return None
+        files = [r for r in self.fetchall("PRAGMA database_list") if r[1] == "main"]
+        if not files or not files[0][2]:
+            return None  # an in-memory database: no second connection can see it
+        col, pcol = self.quote(fk.columns[0]), self.quote(fk.referred_columns[0])
+        bounds = self._quantiles(child, col, workers)
+        if bounds is None:
+            return None
+        version = self.raw("PRAGMA data_version").scalar()
+        # one range per worker, cut at quantiles of the key: the outer ranges are open-ended (a range
+        # bounded on both sides costs SQLite a comparison more per index entry)
+        edges: list[int | None] = [None, *bounds, None]
+        ranges = list(zip(edges, edges[1:]))
+
+        def where(lo: int | None, hi: int | None) -> tuple[str, tuple[int, ...]]:
+            conds, args = [], []
+            if lo is not None:
+                conds.append(f"c.{col} >= ?")
+                args.append(lo)
+            if hi is not None:
+                conds.append(f"c.{col} < ?")
+                args.append(hi)
+            return " AND ".join(conds or [f"c.{col} IS NOT NULL"]), tuple(args)
+
+        def statement(cond: str) -> str:
+            return (f"SELECT c.{col}, count(*) FROM {self.from_table(child)} c "
+                    f"LEFT JOIN {self.from_table(parent)} p ON p.{pcol} = c.{col} "
+                    f"WHERE {cond} AND p.{pcol} IS NULL GROUP BY c.{col} ORDER BY c.{col}")
+        uri = "file:" + _uri_path(files[0][2]) + "?mode=ro"
+        local = threading.local()
+        opened: list[sqlite3.Connection] = []
+        lock = threading.Lock()
+
+        def run(bound: tuple[int | None, int | None]) -> tuple[int, list[tuple[Any, ...]]]:
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                conn.set_progress_handler(self._stop_requested, 20_000)
+                with lock:
+                    opened.append(conn)
+            cond, args = where(*bound)
+            total, keys = 0, list[tuple[Any, ...]]()
+            for key, n in conn.execute(statement(cond), args):
+                total += n
+                if len(keys) < sample:
+                    keys.append((key,))
+            return total, keys
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                results = list(pool.map(run, ranges))
+        finally:
+            for conn in opened:
+                conn.close()
+        if self._stop_requested():
+            raise sqlite3.OperationalError("interrupted")
+        if self.raw("PRAGMA data_version").scalar() != version:
+            return None  # something committed while the ranges were read: one statement instead
+        total = sum(t for t, _ in results)
+        keys = [k for _, ks in results for k in ks][:sample]  # ranges are in key order
+        return total, keys
+
+    def _quantiles(self, child: Table, col: str, parts: int) -> list[int] | None:
+        """``parts - 1`` cut points that split the child's non-NULL keys into ranges of about equal row
+        counts, from a systematic sample of 256 rows read by rowid (one B-tree descent each). None
+        when the key is not an integer (SQLite's INTEGER affinity still stores text and reals)."""
+        src = self.from_table(child)
+        first = self.raw(f"SELECT min(rowid) FROM {src}").scalar()
+        last = self.raw(f"SELECT max(rowid) FROM {src}").scalar()
+        if first is None:
+            return []
+        n = 256
+        probe = f"SELECT {col} FROM {src} WHERE rowid >= ? LIMIT 1"
+        sample = [self.raw(probe, (first + (last - first) * i // (n - 1),)).scalar() for i in range(n)]
+        keys = sorted(k for k in sample if k is not None)
+        if not keys or not all(type(k) is int for k in keys):
+            return None
+        return sorted({keys[len(keys) * i // parts] for i in range(1, parts)})
+
+    def _stop_requested(self) -> int:
+        """Progress-handler verdict: Ctrl-C was pressed or ``--timeout`` has passed."""
+        deadline = getattr(self, "_deadline", None)
+        return 1 if getattr(self, "_cancelled", False) or (
+            deadline is not None and time.monotonic() > deadline) else 0
 
     def _row_estimate(self, table: Table) -> int | None:
         """max(rowid): one B-tree descent, an upper bound of the row count (None: WITHOUT ROWID)."""
@@ -296,3 +399,9 @@ class SQLite(Engine):
                 enforced=None,
             ))
         return tuple(out)
+
+
+def _uri_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path)

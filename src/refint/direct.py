@@ -1,0 +1,212 @@
+"""A connection without SQLAlchemy for the embedded engines (SQLite, DuckDB), opened read-only.
+
+Importing SQLAlchemy (and duckdb_engine, which pulls in more) costs 0.15-0.35 s: most of a
+``refint check`` of a file whose queries take half a second (benchmarks/RESULTS.md, issue 3). The
+read-only verbs on a file or a folder therefore run on :class:`DirectConnection`, the small part of
+``sqlalchemy.Connection`` that the engines use (``execute``/``exec_driver_sql`` with ``:name`` binds,
+``begin``/``rollback``/``in_transaction``, the dialect's identifier quoting), straight on the driver.
+The transaction rules are SQLAlchemy's own for these drivers: ``begin`` only marks a transaction on
+sqlite3 (pysqlite starts one by itself before a write) and begins one on DuckDB.
+
+Driver errors come out as :class:`DriverError` carrying the driver's exception as ``orig``, the shape of
+SQLAlchemy's ``DBAPIError`` that the rest of refint reads. ``Database.conn`` still hands out a real
+SQLAlchemy connection on request, built around the same driver connection (:meth:`as_sqlalchemy`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+#: SQLAlchemy's own rule for ``:name`` binds in ``text()`` (not ``::type`` casts, not ``\\:``)
+_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+class DriverError(Exception):
+    """A driver error raised by a statement refint ran; ``orig`` is the driver's exception."""
+
+    def __init__(self, orig: BaseException, statement: str) -> None:
+        super().__init__(str(orig))
+        self.orig = orig
+        self.statement = statement
+
+
+class _Preparer:
+    @staticmethod
+    def quote_identifier(ident: str) -> str:
+        """SQLite and DuckDB quote alike: double quotes, embedded ones doubled."""
+        return '"' + ident.replace('"', '""') + '"'
+
+
+class DirectDialect:
+    """What refint reads of a SQLAlchemy dialect: its name and its identifier quoting."""
+
+    identifier_preparer = _Preparer()
+
+    def __init__(self, name: str, version: tuple[int, ...] | None = None) -> None:
+        self.name = name
+        self.server_version_info = version
+
+
+class Result:
+    """The part of ``CursorResult`` refint uses, over a DB-API cursor."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchmany(self, size: int) -> list[Any]:
+        return list(self._cursor.fetchmany(size))
+
+    def first(self) -> Any:
+        return self._cursor.fetchone()
+
+    def scalar(self) -> Any:
+        row = self._cursor.fetchone()
+        return None if row is None else row[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            rows = self._cursor.fetchmany(1000)
+            if not rows:
+                return
+            yield from rows
+
+
+class _Pooled:
+    """``Connection.connection``: SQLAlchemy's pool proxy, whose ``dbapi_connection`` is the driver's."""
+
+    def __init__(self, raw: Any) -> None:
+        self.dbapi_connection = raw
+
+
+class DirectConnection:
+    """A read-only driver connection of sqlite3 or duckdb with the Connection API refint needs."""
+
+    def __init__(self, raw: Any, kind: str) -> None:
+        self.raw = raw
+        self.kind = kind  # "sqlite" or "duckdb"
+        self.dialect = DirectDialect(kind, _sqlite_version() if kind == "sqlite" else None)
+        self.connection = _Pooled(raw)
+        self._in_tx = False
+        self._sa: Any = None  # the SQLAlchemy engine of as_sqlalchemy(), built on request
+
+    # -- transactions (SQLAlchemy's semantics for these two drivers) ------------------------------------
+    def in_transaction(self) -> bool:
+        """Ours, or one the SQLAlchemy connection of :meth:`as_sqlalchemy` began on the same driver
+        connection (then refint reads inside it and leaves it open, as with a borrowed connection)."""
+        return self._in_tx or (self._sa is not None and bool(self._sa.in_transaction()))
+
+    def begin(self) -> None:
+        if self.kind == "duckdb":  # duckdb_engine's do_begin; sqlite3 begins by itself before a write
+            self._run(lambda: self.raw.begin(), "BEGIN")
+        self._in_tx = True
+
+    def _autobegin(self) -> None:
+        if not self._in_tx:
+            self.begin()
+
+    def rollback(self) -> None:
+        self._in_tx = False
+        try:
+            self._run(lambda: self.raw.rollback(), "ROLLBACK")
+        except DriverError as exc:  # as duckdb_engine's do_rollback: nothing to roll back is fine
+            if "no transaction is active" not in str(exc):
+                raise
+
+    def commit(self) -> None:
+        self._in_tx = False
+        self._run(lambda: self.raw.commit(), "COMMIT")
+
+    def close(self) -> None:
+        self._in_tx = False
+        self.raw.close()
+
+    # -- statements ------------------------------------------------------------------------------------
+    def exec_driver_sql(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Result:
+        """Driver-level SQL: the driver's own placeholders, no translation."""
+        self._autobegin()
+        result: Result = self._run(lambda: self._execute(sql, params), sql)
+        return result
+
+    def execute(self, clause: Any, params: Mapping[str, Any] | None = None) -> Result:
+        """SQL with ``:name`` binds, as SQLAlchemy's ``text()`` takes it (a ``TextClause`` works too)."""
+        sql = clause if isinstance(clause, str) else str(getattr(clause, "text", clause))
+        params = dict(params or {})
+        if self.kind == "duckdb":
+            names = set(_BIND.findall(sql))
+            sql = _BIND.sub(lambda m: "$" + m.group(1), sql)
+            params = {k: v for k, v in params.items() if k in names}  # DuckDB refuses unused ones
+        self._autobegin()
+        result: Result = self._run(lambda: self._execute(sql, params or None), sql)
+        return result
+
+    def _execute(self, sql: str, params: Any) -> Result:
+        if self.kind == "duckdb":
+            # DuckDB's cursor() is a second connection outside this transaction: run on the connection
+            cursor = self.raw.execute(sql, params) if params is not None else self.raw.execute(sql)
+            return Result(cursor)
+        cursor = self.raw.cursor()
+        if params is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, params)
+        return Result(cursor)
+
+    def _run(self, fn: Any, sql: str) -> Any:
+        try:
+            return fn()
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in ("sqlite3", "_sqlite3", "duckdb", "_duckdb"):
+                raise DriverError(exc, sql) from exc
+            raise
+
+    # -- a real SQLAlchemy connection, for callers of Database.conn ---------------------------------------
+    def as_sqlalchemy(self) -> Any:
+        """A ``sqlalchemy.Connection`` on the same driver connection (it shares the transaction).
+
+        Like a borrowed connection (target.py): SQLAlchemy never rolls back or closes it by itself.
+        """
+        import sqlalchemy as sa
+
+        if self._sa is None:
+            raw = self.raw
+            if self.kind == "duckdb":
+                import duckdb_engine
+
+                raw = duckdb_engine.ConnectionWrapper(raw)
+            engine = sa.create_engine(f"{self.kind}://", creator=lambda: raw, poolclass=sa.pool.StaticPool,
+                                      pool_reset_on_return=None)
+            engine.dialect.do_rollback = lambda dbapi_connection: None  # type: ignore[method-assign]
+            self._sa = engine.connect()
+        return self._sa
+
+
+def _sqlite_version() -> tuple[int, ...]:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info
+
+
+def open_sqlite(uri: str) -> DirectConnection:
+    import sqlite3
+
+    return DirectConnection(sqlite3.connect(uri, uri=True, check_same_thread=False), "sqlite")
+
+
+def open_duckdb(path: str, *, read_only: bool) -> DirectConnection:
+    import duckdb
+
+    return DirectConnection(duckdb.connect(path, read_only=read_only), "duckdb")
+
+
+def wrap_duckdb(con: Any) -> DirectConnection:
+    return DirectConnection(con, "duckdb")
