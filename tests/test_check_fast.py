@@ -178,3 +178,55 @@ def test_mariadb_hash_join_without_an_index_and_settings_put_back(make_db: Any) 
     (v,) = report.violations
     assert v.count == sum(n for _, n in expected)
     assert [s["pid"] for s in v.sample] == [k for k, _ in expected]
+
+
+# -- MariaDB: the indexed join over key ranges on several connections --------------------------------------
+
+@pytest.mark.parametrize("keys", [
+    "CASE WHEN seq % 41 = 0 THEN NULL WHEN seq % 89 = 0 THEN 9000 + seq % 7 ELSE seq % 3000 + 1 END",
+    "CASE WHEN seq % 500 = 3 THEN 100000 + seq ELSE 5 END",  # skewed: one key holds almost every row
+])
+def test_mariadb_parallel_ranges_equal_the_engine(make_db: Any, monkeypatch: pytest.MonkeyPatch, keys: str) -> None:
+    from refint.engines.mysql import MariaDB
+
+    db = make_db("mariadb")
+    db.run(f"""
+        CREATE TABLE parent (id INT PRIMARY KEY);
+        CREATE TABLE child (id INT PRIMARY KEY, pid INT, KEY ix_pid (pid));
+        INSERT INTO parent SELECT seq FROM seq_1_to_3000;
+        INSERT INTO child SELECT seq, {keys} FROM seq_1_to_20000;
+        ANALYZE TABLE child;
+    """)
+    expected = db.query("SELECT pid, count(*) FROM child c WHERE pid IS NOT NULL AND NOT EXISTS "
+                        "(SELECT 1 FROM parent p WHERE p.id = c.pid) GROUP BY pid ORDER BY pid")
+    monkeypatch.setattr(MariaDB, "PARALLEL_MIN_ROWS", 1000)
+    runs: list[Any] = []
+    original = MariaDB._run_parallel
+
+    def spy(self: MariaDB, statements: Any, sample: int) -> Any:
+        runs.append(len(statements))
+        return original(self, statements, sample)
+
+    monkeypatch.setattr(MariaDB, "_run_parallel", spy)
+    rel = parse_relation("child(pid) -> parent(id)")
+    with refint.connect(db.url) as rdb:
+        report = rdb.check(kinds=["foreign_key"], relations=rel, sample=1000)
+        threads = rdb.engine.raw("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = %s",
+                                 (db.name,)).scalar()
+    assert runs == [2]
+    assert threads == 1  # the range connections are closed again
+    (v,) = report.violations
+    assert v.count == sum(n for _, n in expected)
+    assert [s["pid"] for s in v.sample] == [k for k, _ in expected]
+    # a connection the caller holds is never split: the single statement gives the same answer
+    runs.clear()
+    import pymysql
+
+    conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=db.name)
+    try:
+        with refint.connect(conn) as rdb:
+            again = rdb.check(kinds=["foreign_key"], relations=rel, sample=1000)
+    finally:
+        conn.close()
+    assert runs == []
+    assert again.to_dict()["violations"] == report.to_dict()["violations"]

@@ -178,8 +178,10 @@ class Checker:
         if fk.match is Match.FULL and len(fk.columns) > 1:
             some_null = " OR ".join(f"{c} IS NULL" for c in c_cols)
             some_set = " OR ".join(f"{c} IS NOT NULL" for c in c_cols)
-            sql = (f"SELECT {select}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
-                   f"WHERE ({some_null}) AND ({some_set}) GROUP BY {select} ORDER BY {select} LIMIT :sample")
+            aliased = ", ".join(f"{c} AS k{i}" for i, c in enumerate(c_cols))
+            sql = self.engine.sample_order(
+                f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
+                f"WHERE ({some_null}) AND ({some_set}) GROUP BY {select}", len(c_cols))
             total, keys = self._fetch(sql, len(c_cols))
             if total:
                 out.append(self._fk_violation(
@@ -232,8 +234,10 @@ class Checker:
                    nulls_distinct: bool = True) -> list[Violation]:
         cols = ", ".join(self.q(c) for c in columns)
         where = " AND ".join(f"{self.q(c)} IS NOT NULL" for c in columns) if nulls_distinct else "1 = 1"
-        sql = (f"SELECT {cols}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} "
-               f"WHERE {where} GROUP BY {cols} HAVING count(*) > 1 ORDER BY {cols} LIMIT :sample")
+        aliased = ", ".join(f"{self.q(c)} AS k{i}" for i, c in enumerate(columns))
+        sql = self.engine.sample_order(
+            f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} "
+            f"WHERE {where} GROUP BY {cols} HAVING count(*) > 1", len(columns))
         total, keys = self._fetch(sql, len(columns))
         if not total:
             return []

@@ -170,12 +170,19 @@ class Engine:
         """
         c_cols = [f"c.{c}" for c in child_columns]
         select = ", ".join(c_cols)
+        keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(c_cols))
         on = " AND ".join(f"p.{p} = {c}" for p, c in zip(parent_columns, c_cols))
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in c_cols)
-        return (f"SELECT {select}, count(*) AS n, sum(count(*)) OVER () AS total "
-                f"FROM {child} c LEFT JOIN {parent} p ON {on} "
-                f"WHERE {not_null} AND p.{parent_columns[0]} IS NULL "
-                f"GROUP BY {select} ORDER BY {select} LIMIT :sample")
+        return self.sample_order(
+            f"SELECT {keys}, count(*) AS n, sum(count(*)) OVER () AS total "
+            f"FROM {child} c LEFT JOIN {parent} p ON {on} "
+            f"WHERE {not_null} AND p.{parent_columns[0]} IS NULL GROUP BY {select}", len(c_cols))
+
+    def sample_order(self, grouped: str, keys: int) -> str:
+        """The first ``:sample`` rows of ``grouped`` (whose first ``keys`` columns are the key, followed
+        by its row count and a window total), smallest keys first."""
+        order = ", ".join(str(i + 1) for i in range(keys))
+        return f"{grouped} ORDER BY {order} LIMIT :sample"
 
     def prepare_check(self) -> None:
         """Session settings for the check queries, inside the read-only transaction (default: none)."""
@@ -194,9 +201,10 @@ class Engine:
         group = ", ".join(child_columns)
         probe = " AND ".join(f"p.{p} = g.{k}" for p, k in zip(parent_columns, keys))
         out = ", ".join(f"g.{k}" for k in keys)
-        return (f"SELECT {out}, g.n, sum(g.n) OVER () AS total FROM "
-                f"(SELECT {inner}, count(*) AS n FROM {child} WHERE {not_null} GROUP BY {group}) g "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE {probe}) ORDER BY {out} LIMIT :sample")
+        return self.sample_order(
+            f"SELECT {out}, g.n, sum(g.n) OVER () AS total FROM "
+            f"(SELECT {inner}, count(*) AS n FROM {child} WHERE {not_null} GROUP BY {group}) g "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE {probe})", len(keys))
 
     @contextmanager
     def cancel_on_interrupt(self) -> Iterator[None]:

@@ -136,6 +136,14 @@ class MySQL(Engine):
             )
         return [current]
 
+    def sample_order(self, grouped: str, keys: int) -> str:
+        """MariaDB 10.11 ignores ORDER BY when a window function runs over GROUP BY in a temporary
+        table: the rows come in hash order and LIMIT keeps arbitrary groups, not the smallest keys
+        (found by tests/test_check_fast.py against the engine's own ordered result). Ordering the
+        derived table is exact, and costs a sort of the violating groups only."""
+        order = ", ".join(str(i + 1) for i in range(keys))
+        return f"SELECT * FROM ({grouped}) AS refint_sample ORDER BY {order} LIMIT :sample"
+
     # -- transactions ------------------------------------------------------------------------------
     def _begin_read_only(self) -> None:
         """SQLAlchemy's ``begin()`` sends nothing to MySQL, so this is the transaction's first statement.
@@ -362,6 +370,106 @@ class MariaDB(MySQL):
     )
     #: system-versioned tables are ordinary InnoDB tables with constraints and foreign keys
     table_types: ClassVar[tuple[str, ...]] = ("BASE TABLE", "SYSTEM VERSIONED")
+
+    #: connections the indexed check of a large child is split over (the server's cores are not ours
+    #: to count: two is what a 2-core server gains from, measured in benchmarks/RESULTS.md)
+    PARALLEL_WORKERS = 2
+    #: from this many child rows up (InnoDB's estimate); below, a second connection costs more
+    PARALLEL_MIN_ROWS = 1_000_000
+
+    def find_orphans(self, child: Table, fk: ForeignKey, parent: Table | None,
+                     sample: int) -> tuple[int, list[tuple[Any, ...]]] | None:
+        """With an index on a one-column key InnoDB walks the child's index in key order and probes the
+        parent's primary key for each entry, on one core: split the key at quantiles into one range per
+        connection and run the ranges at once, each in its own read-only consistent snapshot.
+
+        The snapshots begin together but are not one: every orphan reported was one in its own
+        snapshot (each range reads child and parent rows together), while a change committed in that
+        instant may be seen by one range and not another. Only on connections refint opened from a URL
+        (never a caller's connection), with an integer primary key on the child to sample by."""
+        if (parent is None or self.borrowed or len(fk.columns) != 1 or self.PARALLEL_WORKERS < 2
+                or child.primary_key is None or len(child.primary_key.columns) != 1):
+            return None
+        if not any(ix.columns[:1] == fk.columns and not ix.partial for ix in child.indexes):
+            return None
+        pk = child.primary_key.columns[0]
+        if "int" not in child.column(pk).type.lower():
+            return None
+        src = self.from_table(child)
+        rows = self.raw("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+                        "AND TABLE_NAME = %s", (child.schema or self.default_schema(), child.name)).scalar()
+        if not rows or int(rows) < self.PARALLEL_MIN_ROWS:
+            return None
+        col, qpk = self.quote(fk.columns[0]), self.quote(pk)
+        first = self.raw(f"SELECT min({qpk}) FROM {src}").scalar()
+        last = self.raw(f"SELECT max({qpk}) FROM {src}").scalar()
+        if first is None:
+            return 0, []
+        # a systematic sample of 128 rows by primary key, in one round trip
+        n = 128
+        probe = f"(SELECT {col} FROM {src} WHERE {qpk} >= %s ORDER BY {qpk} LIMIT 1)"
+        picked = self.raw("SELECT " + ", ".join([probe] * n),
+                          tuple(first + (last - first) * i // (n - 1) for i in range(n))).fetchone()
+        keys = sorted(k for k in picked or () if k is not None)
+        if not keys or not all(type(k) is int for k in keys):
+            return None
+        parts = self.PARALLEL_WORKERS
+        cuts = sorted({keys[len(keys) * i // parts] for i in range(1, parts)})
+        edges: list[int | None] = [None, *cuts, None]
+        pcol = self.quote(fk.referred_columns[0])
+
+        def statement(lo: int | None, hi: int | None) -> tuple[str, tuple[int, ...]]:
+            conds = [f"c.{col} >= %s"] if lo is not None else []
+            conds += [f"c.{col} < %s"] if hi is not None else []
+            args = tuple(v for v in (lo, hi) if v is not None)
+            return (f"SELECT c.{col}, count(*) FROM {src} c LEFT JOIN {self.from_table(parent)} p "
+                    f"ON p.{pcol} = c.{col} WHERE {' AND '.join(conds or [f'c.{col} IS NOT NULL'])} "
+                    f"AND p.{pcol} IS NULL GROUP BY c.{col} ORDER BY c.{col}"), args
+        return self._run_parallel([statement(lo, hi) for lo, hi in zip(edges, edges[1:])], sample)
+
+    def _run_parallel(self, statements: Sequence[tuple[str, tuple[Any, ...]]],
+                      sample: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """Each statement on its own new connection (same URL), in threads; Ctrl-C kills them all."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        timeout = self.raw(f"SELECT @@SESSION.{self.timeout_variable[0]}").scalar()
+        conns = [self.conn.engine.raw_connection() for _ in statements]
+        ids = []
+        try:
+            for raw in conns:
+                cur = raw.cursor()
+                cur.execute(f"SET SESSION {self.timeout_variable[0]} = {timeout}")
+                cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+                cur.execute("SELECT CONNECTION_ID()")
+                ids.append((cur.fetchone() or (None,))[0])
+
+            def run(i: int) -> tuple[int, list[tuple[Any, ...]]]:
+                cur = conns[i].cursor()
+                cur.execute(*statements[i])
+                total, keys = 0, list[tuple[Any, ...]]()
+                for key, count in cur.fetchall():
+                    total += int(count)
+                    if len(keys) < sample:
+                        keys.append((key,))
+                return total, keys
+
+            with ThreadPoolExecutor(len(conns)) as pool:
+                futures = [pool.submit(run, i) for i in range(len(conns))]
+                try:
+                    results = [f.result() for f in futures]
+                except KeyboardInterrupt:
+                    for conn_id in ids:
+                        self._kill_query(conn_id)
+                    raise
+        finally:
+            for raw in conns:
+                try:
+                    raw.rollback()
+                    raw.close()
+                except Exception:
+                    pass
+        total = sum(t for t, _ in results)
+        return total, [k for _, ks in results for k in ks][:sample]  # the ranges are in key order
 
     #: MariaDB's hash join for a check without an index on the child's key (session settings)
     HASH_JOIN = (("join_cache_level", 4), ("join_buffer_size", 64 * 1024 * 1024),
