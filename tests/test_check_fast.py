@@ -146,6 +146,14 @@ def test_sqlite_parallel_ranges_equal_the_pragma(tmp_path: Path, monkeypatch: py
     conn.close()
     assert used == [None]
     assert again.to_dict()["violations"] == report.to_dict()["violations"]
+    # nor is a transaction the caller has open on refint's own connection: it sees the uncommitted row
+    used.clear()
+    with refint.connect(path) as db:
+        db.conn.exec_driver_sql("INSERT INTO child (pid) VALUES (99999999)")
+        pending = db.check(kinds=["foreign_key"], sample=0)
+        db.conn.rollback()
+    assert used == [None]
+    assert pending.violations[0].count == total + 1
 
 
 # -- MariaDB: the hash join without an index --------------------------------------------------------------
@@ -230,3 +238,27 @@ def test_mariadb_parallel_ranges_equal_the_engine(make_db: Any, monkeypatch: pyt
         conn.close()
     assert runs == []
     assert again.to_dict()["violations"] == report.to_dict()["violations"]
+    # nor is a transaction the caller has open on refint's own connection: it sees the uncommitted row
+    with refint.connect(db.url) as rdb:
+        rdb.conn.exec_driver_sql("INSERT INTO child VALUES (99999, 99999999)")
+        pending = rdb.check(kinds=["foreign_key"], relations=rel, sample=0)
+        rdb.conn.rollback()
+    assert runs == []
+    assert pending.violations[0].count == v.count + 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb", "duckdb"])
+def test_sample_zero_still_names_the_key(make_db: Any, engine: str) -> None:
+    """--sample 0 used to fail with an IndexError: the message needs the first key anyway."""
+    db = make_db(engine)
+    db.run("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER);"
+           "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1), (2, 7), (3, 8), (4, 7);")
+    target = str(db.path) if db.path else db.url
+    runs = {n: _refint("check", target, "--relation", "c(pid) -> p(id)", "--sample", str(n), "--format", "json")
+            for n in (0, 5)}
+    assert [r.returncode for r in runs.values()] == [1, 1], runs[0].stderr
+    none, five = (json.loads(runs[n].stdout)["violations"] for n in (0, 5))
+    assert [v["sample"] for v in none] == [[]]
+    assert [v["sample"] for v in five] == [[{"pid": 7}, {"pid": 8}]]
+    assert none[0]["count"] == five[0]["count"] == 3
+    assert none[0]["message"] == five[0]["message"] == 'Key (pid)=(7) is not present in table "p".'

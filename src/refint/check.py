@@ -140,12 +140,13 @@ class Checker:
         return table.column_names()
 
     def _fetch(self, sql: str, ncols: int) -> tuple[int, list[tuple[Any, ...]]]:
-        """Run a grouped violation query; returns (violating rows, first ``sample`` key tuples)."""
+        """Run a grouped violation query; returns (violating rows, first ``max(sample, 1)`` key tuples:
+        the first key names the violation in its message even with ``--sample 0``)."""
         rows = self.engine.exec(sql, {"sample": max(self.sample, 1)}).fetchall()
         if not rows:
             return 0, []
         total = int(rows[0][ncols + 1])
-        keys = [tuple(r[:ncols]) for r in rows][: self.sample]
+        keys = [tuple(r[:ncols]) for r in rows][: max(self.sample, 1)]
         return total, keys
 
     # -- foreign keys ------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ class Checker:
             child_indexed=child_indexed,
         )
         out = []
-        found = self.engine.find_orphans(table, fk, parent, self.sample)
+        found = self.engine.find_orphans(table, fk, parent, max(self.sample, 1))
         if found is None:
             self.engine.prepare_orphan_query(child_indexed=child_indexed)
             total, keys = self._fetch(sql, len(c_cols))
@@ -192,7 +193,8 @@ class Checker:
                       message: str) -> Violation:
         return Violation(
             kind="foreign_key", constraint=fk.name, schema=table.schema, table=table.name, columns=fk.columns,
-            count=total, sample=tuple(dict(zip(fk.columns, map(jsonable, k))) for k in keys), message=message,
+            count=total, sample=tuple(dict(zip(fk.columns, map(jsonable, k))) for k in keys[: self.sample]),
+            message=message,
             referred_schema=fk.referred_schema, referred_table=fk.referred_table,
             referred_columns=fk.referred_columns,
         )
@@ -209,7 +211,7 @@ class Checker:
         label = f'"{name}"' if name else f"({expression})"
         return [Violation(
             kind="check", constraint=name, schema=table.schema, table=table.name, columns=key, count=total,
-            sample=tuple(dict(zip(key, map(jsonable, k))) for k in keys),
+            sample=tuple(dict(zip(key, map(jsonable, k))) for k in keys[: self.sample]),
             message=f"check constraint {label} of relation \"{table.name}\" is violated by some row")]
 
     def not_null(self, table: Table, columns: Sequence[str]) -> list[Violation]:
@@ -243,7 +245,7 @@ class Checker:
             return []
         return [Violation(
             kind=kind, constraint=name, schema=table.schema, table=table.name, columns=tuple(columns), count=total,
-            sample=tuple(dict(zip(columns, map(jsonable, k))) for k in keys),
+            sample=tuple(dict(zip(columns, map(jsonable, k))) for k in keys[: self.sample]),
             message=f"Key ({', '.join(columns)})=({', '.join(_fmt(v) for v in keys[0])}) is duplicated.")]
 
     def pk_nulls(self, table: Table, name: str | None, columns: Sequence[str]) -> list[Violation]:

@@ -142,6 +142,9 @@ class Engine:
         self.dialect = conn.dialect
         #: the DB-API connection belongs to the caller: never end a transaction it has open
         self.borrowed = borrowed
+        #: inside a read-only transaction refint began itself (not one the caller had open, which may
+        #: hold changes other connections cannot see): only then may a check read on more connections
+        self.own_read_only = False
 
     # -- identifiers -------------------------------------------------------------------------------
     def quote(self, ident: str) -> str:
@@ -268,8 +271,10 @@ class Engine:
         self.conn.begin()
         try:
             self._begin_read_only()
+            self.own_read_only = True
             yield
         finally:
+            self.own_read_only = False
             self._end_read_only()
             if self.conn.in_transaction():
                 self.conn.rollback()

@@ -387,7 +387,8 @@ class MariaDB(MySQL):
         snapshot (each range reads child and parent rows together), while a change committed in that
         instant may be seen by one range and not another. Only on connections refint opened from a URL
         (never a caller's connection), with an integer primary key on the child to sample by."""
-        if (parent is None or self.borrowed or len(fk.columns) != 1 or self.PARALLEL_WORKERS < 2
+        if (parent is None or self.borrowed or not self.own_read_only or len(fk.columns) != 1
+                or self.PARALLEL_WORKERS < 2
                 or child.primary_key is None or len(child.primary_key.columns) != 1):
             return None
         if not any(ix.columns[:1] == fk.columns and not ix.partial for ix in child.indexes):

@@ -202,7 +202,8 @@ class SQLite(Engine):
 
         cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
         workers = min(len(cores), 8)
-        if self.borrowed or workers < 2 or len(fk.columns) != 1 or size < self.PARALLEL_MIN_ROWS:
+        if (self.borrowed or not self.own_read_only or workers < 2 or len(fk.columns) != 1
+                or size < self.PARALLEL_MIN_ROWS):
             return None
         files = [r for r in self.fetchall("PRAGMA database_list") if r[1] == "main"]
         if not files or not files[0][2]:
