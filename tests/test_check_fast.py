@@ -221,7 +221,7 @@ def test_mariadb_parallel_ranges_equal_the_engine(make_db: Any, monkeypatch: pyt
         report = rdb.check(kinds=["foreign_key"], relations=rel, sample=1000)
         threads = rdb.engine.raw("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = %s",
                                  (db.name,)).scalar()
-    assert runs == [2]
+    assert len(runs) == 1 and 2 <= runs[0] <= MariaDB.PARALLEL_WORKERS  # (equal quantiles merge)
     assert threads == 1  # the range connections are closed again
     (v,) = report.violations
     assert v.count == sum(n for _, n in expected)
