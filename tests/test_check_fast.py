@@ -262,3 +262,57 @@ def test_sample_zero_still_names_the_key(make_db: Any, engine: str) -> None:
     assert [v["sample"] for v in five] == [[{"pid": 7}, {"pid": 8}]]
     assert none[0]["count"] == five[0]["count"] == 3
     assert none[0]["message"] == five[0]["message"] == 'Key (pid)=(7) is not present in table "p".'
+
+
+# -- MySQL/MariaDB read-only on PyMySQL itself --------------------------------------------------------------
+
+def test_mariadb_read_only_runs_on_pymysql_itself(make_db: Any) -> None:
+    db = make_db("mariadb")
+    db.run("CREATE TABLE `we``ird` (id INT PRIMARY KEY); CREATE TABLE `학생` (id INT PRIMARY KEY, w INT,"
+           " CONSTRAINT fk_w FOREIGN KEY (w) REFERENCES `we``ird` (id));"
+           "SET FOREIGN_KEY_CHECKS = 0; INSERT INTO `학생` VALUES (1, 10), (2, 11), (3, 10);")
+    code = ("import sys, runpy; sys.argv = ['refint'] + sys.argv[1:]\n"
+            "try:\n    runpy.run_module('refint', run_name='__main__')\n"
+            "finally:\n    print([m for m in ('sqlalchemy',) if m in sys.modules], file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code, "check", db.url, "--format", "json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
+    (v,) = json.loads(proc.stdout)["violations"]
+    assert (v["constraint"], v["count"], v["sample"]) == ("fk_w", 3, [{"w": 10}, {"w": 11}])
+    # a URL option refint does not handle itself still works, through SQLAlchemy
+    proc = _refint("check", db.url + "?connect_timeout=5", "--format", "json")
+    assert proc.returncode == 1 and json.loads(proc.stdout)["violations"][0]["count"] == 3
+    # the same schema through SQLAlchemy (read-write open) and through PyMySQL (read-only)
+    with refint.connect(db.url) as slow:
+        through_sqlalchemy = slow.inspect().to_dict()
+    with refint.connect(db.url, readonly=True) as fast:
+        assert isinstance(fast._opened.conn, DirectConnection)
+        assert fast.inspect().to_dict() == through_sqlalchemy
+        assert fast.display == db.url
+        with fast.engine.read_only():
+            # :name binds are bound; a literal % survives (pyformat doubles it, as SQLAlchemy does)
+            row = fast.engine.exec("SELECT CONCAT(:a, '%'), 7 % 4, :b + 1", {"a": "it's", "b": 41}).fetchone()
+            assert tuple(row) == ("it's%", 3, 42)
+            with pytest.raises(DriverError) as info:
+                fast.engine.raw("INSERT INTO `we``ird` VALUES (5)")
+            assert info.value.orig.args[0] == 1792  # ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+        import sqlalchemy as sa
+
+        assert fast.conn.execute(sa.text("SELECT count(*) FROM `학생`")).scalar() == 3
+    assert db.query("SELECT count(*) FROM `we``ird`") == [(0,)]
+
+
+def test_mariadb_direct_url_errors_are_one_line_without_the_password(make_db: Any) -> None:
+    db = make_db("mariadb")
+    for url, expected in [
+        ("mariadb://root:s3cr%40t@127.0.0.1:3306/" + db.name, "Access denied"),
+        ("mariadb://root@127.0.0.1:3399/" + db.name, "Can't connect"),
+        ("mariadb://root@127.0.0.1:3306/refint_no_such_db", "Unknown database"),
+        ("mariadb://root@127.0.0.1:notaport/x", ""),
+    ]:
+        proc = _refint("inspect", url)
+        assert proc.returncode == 2, (url, proc.stdout)
+        assert proc.stderr.startswith("refint: error: ") and proc.stderr.count("\n") == 1, proc.stderr
+        assert expected in proc.stderr
+        assert "s3cr" not in proc.stderr + proc.stdout

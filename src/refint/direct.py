@@ -1,4 +1,4 @@
-"""A connection without SQLAlchemy for the embedded engines (SQLite, DuckDB), opened read-only.
+"""A connection without SQLAlchemy for read-only work on SQLite, DuckDB and MySQL/MariaDB (PyMySQL).
 
 Importing SQLAlchemy (and duckdb_engine, which pulls in more) costs 0.15-0.35 s: most of a
 ``refint check`` of a file whose queries take half a second (benchmarks/RESULTS.md, issue 3). The
@@ -33,20 +33,22 @@ class DriverError(Exception):
 
 
 class _Preparer:
-    @staticmethod
-    def quote_identifier(ident: str) -> str:
-        """SQLite and DuckDB quote alike: double quotes, embedded ones doubled."""
-        return '"' + ident.replace('"', '""') + '"'
+    def __init__(self, quote: str) -> None:
+        self.q = quote
+
+    def quote_identifier(self, ident: str) -> str:
+        """SQLite and DuckDB quote with double quotes, MySQL with backticks; embedded ones doubled."""
+        return self.q + ident.replace(self.q, self.q * 2) + self.q
 
 
 class DirectDialect:
-    """What refint reads of a SQLAlchemy dialect: its name and its identifier quoting."""
+    """What refint reads of a SQLAlchemy dialect: its name, version and identifier quoting."""
 
-    identifier_preparer = _Preparer()
-
-    def __init__(self, name: str, version: tuple[int, ...] | None = None) -> None:
+    def __init__(self, name: str, version: tuple[int, ...] | None = None, *, is_mariadb: bool = False) -> None:
         self.name = name
         self.server_version_info = version
+        self.is_mariadb = is_mariadb
+        self.identifier_preparer = _Preparer("`" if name == "mysql" else '"')
 
 
 class Result:
@@ -57,6 +59,8 @@ class Result:
 
     def fetchall(self) -> list[Any]:
         return list(self._cursor.fetchall())
+
+    all = fetchall
 
     def fetchone(self) -> Any:
         return self._cursor.fetchone()
@@ -86,14 +90,35 @@ class _Pooled:
         self.dbapi_connection = raw
 
 
-class DirectConnection:
-    """A read-only driver connection of sqlite3 or duckdb with the Connection API refint needs."""
+class ServerLink:
+    """``Connection.engine`` for a server target: the URL's parts, and new connections like the first."""
 
-    def __init__(self, raw: Any, kind: str) -> None:
+    def __init__(self, connect: Any, host: str | None, port: int | None, username: str | None,
+                 password: str | None, database: str | None) -> None:
+        self._connect = connect
+        self.url = self  # refint reads engine.url.host/.port/.username/.password
+        self.host, self.port, self.username, self.password, self.database = host, port, username, password, database
+
+    def raw_connection(self) -> Any:
+        return self._connect()
+
+
+class DirectConnection:
+    """A read-only driver connection (sqlite3, duckdb, PyMySQL) with the Connection API refint needs."""
+
+    def __init__(self, raw: Any, kind: str, *, link: ServerLink | None = None) -> None:
         self.raw = raw
-        self.kind = kind  # "sqlite" or "duckdb"
-        self.dialect = DirectDialect(kind, _sqlite_version() if kind == "sqlite" else None)
+        self.kind = kind  # "sqlite", "duckdb" or "mysql"
+        if kind == "mysql":
+            info = str(raw.get_server_info())
+            self.dialect = DirectDialect(kind, _version(info), is_mariadb="mariadb" in info.lower())
+        else:
+            self.dialect = DirectDialect(kind, _sqlite_version() if kind == "sqlite" else None)
         self.connection = _Pooled(raw)
+        self.engine = link
+        #: a statement was interrupted (Ctrl-C): the driver's state is unknown, as SQLAlchemy
+        #: invalidates its connection then; nothing more runs on it, rollback and close only let go
+        self.invalidated = False
         self._in_tx = False
         self._sa: Any = None  # the SQLAlchemy engine of as_sqlalchemy(), built on request
 
@@ -114,6 +139,8 @@ class DirectConnection:
 
     def rollback(self) -> None:
         self._in_tx = False
+        if self.invalidated:
+            return
         try:
             self._run(lambda: self.raw.rollback(), "ROLLBACK")
         except DriverError as exc:  # as duckdb_engine's do_rollback: nothing to roll back is fine
@@ -126,7 +153,11 @@ class DirectConnection:
 
     def close(self) -> None:
         self._in_tx = False
-        self.raw.close()
+        try:
+            self.raw.close()
+        except Exception:
+            if not self.invalidated:
+                raise
 
     # -- statements ------------------------------------------------------------------------------------
     def exec_driver_sql(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Result:
@@ -139,6 +170,11 @@ class DirectConnection:
         """SQL with ``:name`` binds, as SQLAlchemy's ``text()`` takes it (a ``TextClause`` works too)."""
         sql = clause if isinstance(clause, str) else str(getattr(clause, "text", clause))
         params = dict(params or {})
+        if self.kind == "mysql":  # pyformat, as SQLAlchemy compiles text(): % doubled, :name -> %(name)s
+            sql = _BIND.sub(lambda m: "%(" + m.group(1) + ")s", sql.replace("%", "%%"))
+            self._autobegin()
+            formatted: Result = self._run(lambda: self._execute(sql, params), sql)
+            return formatted
         if self.kind == "duckdb":
             names = set(_BIND.findall(sql))
             sql = _BIND.sub(lambda m: "$" + m.group(1), sql)
@@ -160,12 +196,15 @@ class DirectConnection:
         return Result(cursor)
 
     def _run(self, fn: Any, sql: str) -> Any:
+        if self.invalidated:
+            raise DriverError(RuntimeError("the connection was invalidated by an interrupted statement"), sql)
         try:
             return fn()
         except KeyboardInterrupt:
+            self.invalidated = True
             raise
         except Exception as exc:
-            if type(exc).__module__.split(".")[0] in ("sqlite3", "_sqlite3", "duckdb", "_duckdb"):
+            if type(exc).__module__.split(".")[0] in ("sqlite3", "_sqlite3", "duckdb", "_duckdb", "pymysql"):
                 raise DriverError(exc, sql) from exc
             raise
 
@@ -179,15 +218,26 @@ class DirectConnection:
 
         if self._sa is None:
             raw = self.raw
+            url = f"{self.kind}://"
             if self.kind == "duckdb":
                 import duckdb_engine
 
                 raw = duckdb_engine.ConnectionWrapper(raw)
-            engine = sa.create_engine(f"{self.kind}://", creator=lambda: raw, poolclass=sa.pool.StaticPool,
+            elif self.kind == "mysql":
+                url = "mariadb+pymysql://" if self.dialect.is_mariadb else "mysql+pymysql://"
+            engine = sa.create_engine(url, creator=lambda: raw, poolclass=sa.pool.StaticPool,
                                       pool_reset_on_return=None)
             engine.dialect.do_rollback = lambda dbapi_connection: None  # type: ignore[method-assign]
             self._sa = engine.connect()
         return self._sa
+
+
+def _version(info: str) -> tuple[int, ...]:
+    """``10.11.19-MariaDB-0+deb12u1`` -> (10, 11, 19); MariaDB's old ``5.5.5-`` prefix skipped."""
+    import re as _re
+
+    info = _re.sub(r"^5\.5\.5-", "", info)
+    return tuple(int(p) for p in _re.findall(r"\d+", info.split("-")[0])[:3])
 
 
 def _sqlite_version() -> tuple[int, ...]:
@@ -210,3 +260,38 @@ def open_duckdb(path: str, *, read_only: bool) -> DirectConnection:
 
 def wrap_duckdb(con: Any) -> DirectConnection:
     return DirectConnection(con, "duckdb")
+
+
+def open_mysql(url: str) -> tuple[DirectConnection, str, str | None] | None:
+    """A MySQL/MariaDB URL opened with PyMySQL itself: (connection, display, password), or None when the
+    URL carries options refint leaves to SQLAlchemy (anything in the query string but ``charset``)."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    query = parse_qs(parts.query)
+    if set(query) - {"charset"} or parts.fragment:
+        return None
+    user = unquote(parts.username) if parts.username is not None else None
+    password = unquote(parts.password) if parts.password is not None else None
+    host = parts.hostname
+    database = unquote(parts.path[1:]) if len(parts.path) > 1 else None
+    if database is not None and "/" in database:
+        return None
+    charset = query.get("charset", ["utf8mb4"])[-1]
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    display = f"{parts.scheme}://" + (f"{user}:***@" if password is not None else f"{user}@" if user else "") \
+        + netloc + parts.path
+
+    def connect() -> Any:
+        import pymysql
+
+        return pymysql.connect(host=host or "localhost", port=port or 3306, user=user or "",
+                               password=password or "", database=database, charset=charset,
+                               connect_timeout=10)
+
+    link = ServerLink(connect, host, port, user, password, database)
+    return DirectConnection(connect(), "mysql", link=link), display, password

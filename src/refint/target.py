@@ -71,6 +71,25 @@ def open_target(target: Any, *, readonly: bool = False) -> Opened:
 def _open_string(target: str, *, readonly: bool) -> Opened:
     if "://" not in target:
         return _open_path(target, readonly=readonly)
+    scheme = target.split("://", 1)[0].lower()
+    if readonly and scheme in ("mysql", "mariadb", "mysql+pymysql", "mariadb+pymysql"):
+        # read-only work on MySQL/MariaDB runs on PyMySQL itself: no SQLAlchemy import (refint.direct)
+        from refint.direct import open_mysql
+
+        password = None
+        try:
+            opened = open_mysql(target)
+        except Exception as exc:
+            from urllib.parse import unquote, urlsplit
+
+            try:
+                password = unquote(urlsplit(target).password or "") or None
+            except ValueError:
+                password = None
+            raise ConnectionFailed(redact(_connection_message(exc), password)) from None
+        if opened is not None:
+            conn, display, password = opened
+            return Opened(conn, None, True, display)
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 

@@ -275,7 +275,8 @@ class Engine:
             yield
         finally:
             self.own_read_only = False
-            self._end_read_only()
+            if not self.conn.invalidated:  # after Ctrl-C in a statement nothing more runs on it
+                self._end_read_only()
             if self.conn.in_transaction():
                 self.conn.rollback()
             if self.borrowed:  # the borrowed engine's own rollback is a no-op (see target.py)
