@@ -316,3 +316,38 @@ def test_mariadb_direct_url_errors_are_one_line_without_the_password(make_db: An
         assert proc.stderr.startswith("refint: error: ") and proc.stderr.count("\n") == 1, proc.stderr
         assert expected in proc.stderr
         assert "s3cr" not in proc.stderr + proc.stdout
+
+
+# -- PostgreSQL read-only on psycopg itself ----------------------------------------------------------------
+
+def test_postgresql_read_only_runs_on_psycopg_itself(make_db: Any) -> None:
+    db = make_db("postgresql")
+    db.run('CREATE TABLE "we""ird" (id int PRIMARY KEY); CREATE TABLE "학생" (id int PRIMARY KEY, w int);'
+           'INSERT INTO "학생" VALUES (1, 10), (2, 11), (3, 10);'
+           'ALTER TABLE "학생" ADD CONSTRAINT fk_w FOREIGN KEY (w) REFERENCES "we""ird" (id) NOT VALID;')
+    code = ("import sys, runpy; sys.argv = ['refint'] + sys.argv[1:]\n"
+            "try:\n    runpy.run_module('refint', run_name='__main__')\n"
+            "finally:\n    print([m for m in ('sqlalchemy',) if m in sys.modules], file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code, "check", db.url, "--format", "json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
+    (v,) = json.loads(proc.stdout)["violations"]
+    assert (v["constraint"], v["count"], v["sample"]) == ("fk_w", 3, [{"w": 10}, {"w": 11}])
+    # libpq reads URL options itself
+    proc = _refint("check", db.url + "?sslmode=disable&application_name=x", "--format", "json")
+    assert proc.returncode == 1 and json.loads(proc.stdout)["violations"][0]["count"] == 3
+    with refint.connect(db.url) as slow:
+        through_sqlalchemy = slow.inspect().to_dict()
+        version = slow.engine.server_version()
+    with refint.connect(db.url, readonly=True) as fast:
+        assert isinstance(fast._opened.conn, DirectConnection)
+        assert fast.inspect().to_dict() == through_sqlalchemy
+        assert fast.engine.server_version() == version
+        with fast.engine.read_only():
+            row = fast.engine.exec("SELECT :a || '%', 7 % 4, CAST(:b AS int) + 1", {"a": "it's", "b": 41}).fetchone()
+            assert tuple(row) == ("it's%", 3, 42)
+            with pytest.raises(DriverError) as info:
+                fast.engine.raw('INSERT INTO "we""ird" VALUES (5)')
+            assert info.value.orig.sqlstate == "25006"  # read_only_sql_transaction
+    assert db.query('SELECT count(*) FROM "we""ird"') == [(0,)]

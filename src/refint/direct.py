@@ -108,10 +108,13 @@ class DirectConnection:
 
     def __init__(self, raw: Any, kind: str, *, link: ServerLink | None = None) -> None:
         self.raw = raw
-        self.kind = kind  # "sqlite", "duckdb" or "mysql"
+        self.kind = kind  # "sqlite", "duckdb", "mysql" or "postgresql"
         if kind == "mysql":
             info = str(raw.get_server_info())
             self.dialect = DirectDialect(kind, _version(info), is_mariadb="mariadb" in info.lower())
+        elif kind == "postgresql":  # 150019 -> (15, 19), as SQLAlchemy reads it
+            number = int(raw.info.server_version)
+            self.dialect = DirectDialect(kind, (number // 10000, number % 10000))
         else:
             self.dialect = DirectDialect(kind, _sqlite_version() if kind == "sqlite" else None)
         self.connection = _Pooled(raw)
@@ -170,7 +173,7 @@ class DirectConnection:
         """SQL with ``:name`` binds, as SQLAlchemy's ``text()`` takes it (a ``TextClause`` works too)."""
         sql = clause if isinstance(clause, str) else str(getattr(clause, "text", clause))
         params = dict(params or {})
-        if self.kind == "mysql":  # pyformat, as SQLAlchemy compiles text(): % doubled, :name -> %(name)s
+        if self.kind in ("mysql", "postgresql"):  # pyformat, as SQLAlchemy compiles text(): % doubled
             sql = _BIND.sub(lambda m: "%(" + m.group(1) + ")s", sql.replace("%", "%%"))
             self._autobegin()
             formatted: Result = self._run(lambda: self._execute(sql, params), sql)
@@ -204,7 +207,7 @@ class DirectConnection:
             self.invalidated = True
             raise
         except Exception as exc:
-            if type(exc).__module__.split(".")[0] in ("sqlite3", "_sqlite3", "duckdb", "_duckdb", "pymysql"):
+            if type(exc).__module__.split(".")[0] in ("sqlite3", "_sqlite3", "duckdb", "_duckdb", "pymysql", "psycopg"):
                 raise DriverError(exc, sql) from exc
             raise
 
@@ -225,6 +228,8 @@ class DirectConnection:
                 raw = duckdb_engine.ConnectionWrapper(raw)
             elif self.kind == "mysql":
                 url = "mariadb+pymysql://" if self.dialect.is_mariadb else "mysql+pymysql://"
+            elif self.kind == "postgresql":
+                url = "postgresql+psycopg://"
             engine = sa.create_engine(url, creator=lambda: raw, poolclass=sa.pool.StaticPool,
                                       pool_reset_on_return=None)
             engine.dialect.do_rollback = lambda dbapi_connection: None  # type: ignore[method-assign]
@@ -295,3 +300,30 @@ def open_mysql(url: str) -> tuple[DirectConnection, str, str | None] | None:
 
     link = ServerLink(connect, host, port, user, password, database)
     return DirectConnection(connect(), "mysql", link=link), display, password
+
+
+def open_postgres(url: str) -> tuple[DirectConnection, str, str | None] | None:
+    """A PostgreSQL URL opened with psycopg 3 itself (libpq reads the URL, options included):
+    (connection, display, password), or None for what refint leaves to SQLAlchemy."""
+    from urllib.parse import unquote, urlsplit
+
+    scheme, rest = url.split("://", 1)
+    try:
+        parts = urlsplit("postgresql://" + rest)
+        parts.port  # noqa: B018  (a malformed port: let SQLAlchemy's parser say so)
+    except ValueError:
+        return None
+    password = unquote(parts.password) if parts.password is not None else None
+    user = unquote(parts.username) if parts.username is not None else None
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    display = f"{scheme}://" + (f"{user}:***@" if password is not None else f"{user}@" if user else "") \
+        + netloc + parts.path + (f"?{parts.query}" if parts.query else "")
+    conninfo = "postgresql://" + rest
+
+    def connect() -> Any:
+        import psycopg
+
+        return psycopg.connect(conninfo, connect_timeout=10, application_name="refint")
+
+    link = ServerLink(connect, parts.hostname, parts.port, user, password, unquote(parts.path[1:]) or None)
+    return DirectConnection(connect(), "postgresql", link=link), display, password

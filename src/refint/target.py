@@ -90,6 +90,21 @@ def _open_string(target: str, *, readonly: bool) -> Opened:
         if opened is not None:
             conn, display, password = opened
             return Opened(conn, None, True, display)
+    if readonly and scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        from refint.direct import open_postgres
+
+        try:
+            found = open_postgres(target)
+        except Exception as exc:
+            from urllib.parse import unquote, urlsplit
+
+            try:
+                secret = unquote(urlsplit(target).password or "") or None
+            except ValueError:
+                secret = None
+            raise ConnectionFailed(redact(_connection_message(exc), secret)) from None
+        if found is not None:
+            return Opened(found[0], None, True, found[1])
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
