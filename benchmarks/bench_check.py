@@ -58,16 +58,19 @@ def duckdb_process(path: str, child: str, parent: str) -> list[str]:
             f"print(con.execute({LJ.format(c=child, p=parent)!r}).fetchone())"]
 
 
-def refint_run(target: str, repeat: int) -> tuple[float, int, float]:
+def refint_run(target: str, repeat: int, *extra: str) -> tuple[float, int, float]:
     """Median wall time, orphan count reported, peak RSS (MB) of the refint process."""
     times, count, peak = [], -1, 0.0
     for _ in range(repeat):
         start = time.perf_counter()
         proc = subprocess.run(
-            [PY, "-c", "import resource, runpy, sys; sys.argv = ['refint'] + sys.argv[1:];"
+            # VmHWM: the peak of this process's own memory (ru_maxrss keeps the forking parent's peak
+            # across exec on Linux, which put this benchmark's own 90 MB into the figure)
+            [PY, "-c", "import runpy, sys; sys.argv = ['refint'] + sys.argv[1:];"
              "\ntry:\n    runpy.run_module('refint', run_name='__main__')\nfinally:\n"
-             "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
-             "check", target, "--kind", "foreign_key", "--format", "json"],
+             "    print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0],"
+             " file=sys.stderr)",
+             "check", target, "--kind", "foreign_key", "--format", "json", *extra],
             capture_output=True, text=True)
         times.append(time.perf_counter() - start)
         data = json.loads(proc.stdout)
@@ -86,6 +89,16 @@ def expected_orphans(child: int) -> int:
 
 # keys scattered over the parent (a stride coprime with its size), as real foreign keys are
 SQL_CHILD_KEY = "CASE WHEN {i} % 100 = 0 THEN NULL WHEN {i} % 1000 = 1 THEN {p} + {i} ELSE ({i} * 48271 % {p}) + 1 END"
+# the sparse layout: parent keys 2, 4, ..., 2P (a million holes, so no range path: the joins are
+# measured); the same child keys doubled, the orphans odd numbers inside the parent's range
+SQL_PARENT_KEY_SPARSE = "2 * {i}"
+SQL_CHILD_KEY_SPARSE = ("CASE WHEN {i} % 100 = 0 THEN NULL WHEN {i} % 1000 = 1 THEN 2 * ({i} * 7919 % {p}) + 1 "
+                        "ELSE 2 * (({i} * 48271 % {p}) + 1) END")
+
+
+def keys(sparse: bool) -> tuple[str, str]:
+    """(parent key, child key) expressions of the layout, over ``{i}`` and ``{p}``."""
+    return ("{i}", SQL_CHILD_KEY) if not sparse else (SQL_PARENT_KEY_SPARSE, SQL_CHILD_KEY_SPARSE)
 
 
 def build_sqlite(path: Path, parent: int, child: int) -> None:
@@ -133,10 +146,11 @@ def bench_sqlite(parent: int, child: int, repeat: int) -> list[dict[str, object]
     return rows
 
 
-def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, object]]:
+def bench_postgres(parent: int, child: int, repeat: int, sparse: bool = False) -> list[dict[str, object]]:
     import psycopg
 
-    name = "refint_bench_check"
+    name = "refint_bench_check" + ("_sparse" if sparse else "")
+    pkey, ckey = keys(sparse)
     admin = psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True)
     exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
     dsn = f"host=127.0.0.1 user=postgres dbname={name}"
@@ -151,8 +165,8 @@ def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, objec
         with psycopg.connect(dsn, autocommit=True) as c:
             c.execute("CREATE TABLE parent (id int PRIMARY KEY, name text)")
             c.execute("CREATE TABLE child (id int PRIMARY KEY, parent_id int, payload text)")
-            c.execute(f"INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, {parent}) g")
-            c.execute(f"INSERT INTO child SELECT g, {SQL_CHILD_KEY.format(i='g::bigint', p=parent)}, 'x' "
+            c.execute(f"INSERT INTO parent SELECT {pkey.format(i='g')}, 'p' || g FROM generate_series(1, {parent}) g")
+            c.execute(f"INSERT INTO child SELECT g, {ckey.format(i='g::bigint', p=parent)}, 'x' "
                       f"FROM generate_series(1, {child}) g")
             c.execute("ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) "
                       "REFERENCES parent (id) NOT VALID")
@@ -168,8 +182,8 @@ def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, objec
             c.execute("ANALYZE child")
             # the engine's own validator, on a copy of the key without the orphans (it stops at the first)
             c.execute("DROP TABLE IF EXISTS clean")
-            c.execute("CREATE TABLE clean AS SELECT id, parent_id FROM child WHERE parent_id <= "
-                      f"{parent}")
+            c.execute("CREATE TABLE clean AS SELECT id, parent_id FROM child c WHERE EXISTS "
+                      "(SELECT 1 FROM parent p WHERE p.id = c.parent_id)")
             if indexed:
                 c.execute("CREATE INDEX ON clean (parent_id)")
             c.execute("ANALYZE clean")
@@ -188,21 +202,22 @@ def bench_postgres(parent: int, child: int, repeat: int) -> list[dict[str, objec
         lj_proc = timed_cmd(["psql", "-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-c",
                              LJ.format(c="child", p="parent")], repeat)
         t, count, peak = refint_run(url, repeat)
-        rows.append({"engine": "PostgreSQL", "index": indexed, "engine_work": "VALIDATE CONSTRAINT (clean copy)",
+        rows.append({"engine": "PostgreSQL" + (" sparse" if sparse else ""), "index": indexed, "engine_work": "VALIDATE CONSTRAINT (clean copy)",
                      "engine_s": engine_time, "left_join_s": left_join, "lj_proc_s": lj_proc, "refint_s": t,
                      "count": count,
                      "expected": expected_orphans(child), "peak_mb": peak})
     return rows
 
 
-def bench_mariadb(parent: int, child: int, repeat: int) -> list[dict[str, object]]:
+def bench_mariadb(parent: int, child: int, repeat: int, sparse: bool = False) -> list[dict[str, object]]:
     import pymysql
 
-    name = "refint_bench_check"
+    name = "refint_bench_check" + ("_sparse" if sparse else "")
+    pkey, ckey = keys(sparse)
     c = pymysql.connect(host="127.0.0.1", user="root", password="", autocommit=True)
     cur = c.cursor()
-    cur.execute("CREATE DATABASE IF NOT EXISTS refint_bench_check")
-    cur.execute("USE refint_bench_check")
+    cur.execute(f"CREATE DATABASE IF NOT EXISTS {name}")
+    cur.execute(f"USE {name}")
     cur.execute("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s", (name,))
     fresh = True
     if cur.fetchone()[0] == 2:
@@ -213,8 +228,8 @@ def bench_mariadb(parent: int, child: int, repeat: int) -> list[dict[str, object
         cur.execute("DROP TABLE IF EXISTS child, parent")
         cur.execute("CREATE TABLE parent (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB")
         cur.execute("CREATE TABLE child (id INT PRIMARY KEY, parent_id INT, payload VARCHAR(10)) ENGINE=InnoDB")
-        cur.execute(f"INSERT INTO parent SELECT seq, CONCAT('p', seq) FROM seq_1_to_{parent}")
-        cur.execute(f"INSERT INTO child SELECT seq, {SQL_CHILD_KEY.format(i='seq', p=parent)}, 'x' "
+        cur.execute(f"INSERT INTO parent SELECT {pkey.format(i='seq')}, CONCAT('p', seq) FROM seq_1_to_{parent}")
+        cur.execute(f"INSERT INTO child SELECT seq, {ckey.format(i='seq', p=parent)}, 'x' "
                     f"FROM seq_1_to_{child}")
     rows = []
     url = f"mariadb://root@127.0.0.1:3306/{name}"
@@ -242,7 +257,7 @@ def bench_mariadb(parent: int, child: int, repeat: int) -> list[dict[str, object
             t, count, peak = refint_run(url, repeat)
         else:
             t, count, peak = refint_run_relation(url, repeat)
-        rows.append({"engine": "MariaDB", "index": indexed, "engine_work": "best of LEFT JOIN / NOT EXISTS",
+        rows.append({"engine": "MariaDB" + (" sparse" if sparse else ""), "index": indexed, "engine_work": "best of LEFT JOIN / NOT EXISTS",
                      "engine_s": min(left_join, not_exists), "left_join_s": left_join, "lj_proc_s": lj_proc,
                      "refint_s": t,
                      "count": count, "expected": expected_orphans(child), "peak_mb": peak})
@@ -252,26 +267,21 @@ def bench_mariadb(parent: int, child: int, repeat: int) -> list[dict[str, object
 
 def refint_run_relation(url: str, repeat: int) -> tuple[float, int, float]:
     """Without an index InnoDB cannot hold the key: check it as an undeclared relation instead."""
-    times, count, peak = [], -1, 0.0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run([PY, "-m", "refint", "check", url, "--kind", "foreign_key", "--format", "json",
-                               "--relation", "child(parent_id) -> parent(id)"], capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        count = sum(v["count"] for v in json.loads(proc.stdout)["violations"])
-    return statistics.median(times), count, peak
+    return refint_run(url, repeat, "--relation", "child(parent_id) -> parent(id)")
 
 
-def bench_duckdb(parent: int, child: int, repeat: int, parquet: bool) -> list[dict[str, object]]:
+def bench_duckdb(parent: int, child: int, repeat: int, parquet: bool, sparse: bool = False) -> list[dict[str, object]]:
     import duckdb
 
-    folder = OUT / f"check_{parent}_{child}_files"
-    path = OUT / f"check_{parent}_{child}.duckdb"
+    tag = "_sparse" if sparse else ""
+    pkey, ckey = keys(sparse)
+    folder = OUT / f"check_{parent}_{child}{tag}_files"
+    path = OUT / f"check_{parent}_{child}{tag}.duckdb"
     if not path.exists():
         con = duckdb.connect(str(path))
-        con.execute("CREATE TABLE parent AS SELECT i::INTEGER AS id, 'p' || i AS name FROM range(1, $p + 1) t(i)",
-                    {"p": parent})
-        con.execute(f"CREATE TABLE child AS SELECT i::INTEGER AS id, ({SQL_CHILD_KEY.format(i='i', p=parent)})"
+        con.execute(f"CREATE TABLE parent AS SELECT ({pkey.format(i='i')})::INTEGER AS id, 'p' || i AS name "
+                    "FROM range(1, $p + 1) t(i)", {"p": parent})
+        con.execute(f"CREATE TABLE child AS SELECT i::INTEGER AS id, ({ckey.format(i='i', p=parent)})"
                     f"::INTEGER AS parent_id, 'x' AS payload FROM range(1, {child} + 1) t(i)")
         con.close()
     if parquet and not folder.exists():
@@ -288,32 +298,25 @@ def bench_duckdb(parent: int, child: int, repeat: int, parquet: bool) -> list[di
     left_join = timed(lambda: con.execute(lj.format(c="child", p="parent")).fetchone(), repeat)
     con.close()
     lj_proc = timed_cmd(duckdb_process(str(path), "child", "parent"), repeat)
-    t, count = _relation_run(str(path), str(rel), repeat)
-    rows.append({"engine": "DuckDB", "index": False, "engine_work": "bare LEFT JOIN", "engine_s": left_join,
+    t, count, peak = _relation_run(str(path), str(rel), repeat)
+    rows.append({"engine": "DuckDB" + (" sparse" if sparse else ""), "index": False, "engine_work": "bare LEFT JOIN", "engine_s": left_join,
                  "left_join_s": left_join, "lj_proc_s": lj_proc, "refint_s": t, "count": count, "expected": expected_orphans(child),
-                 "peak_mb": 0.0})
+                 "peak_mb": peak})
     if parquet:
         con = duckdb.connect()
         left_join = timed(lambda: con.execute(lj.format(c=f"'{folder}/child.parquet'",
                                                         p=f"'{folder}/parent.parquet'")).fetchone(), repeat)
         lj_proc = timed_cmd(duckdb_process(":memory:", f"'{folder}/child.parquet'", f"'{folder}/parent.parquet'"),
                             repeat)
-        t, count = _relation_run(str(folder), str(rel), repeat)
-        rows.append({"engine": "Parquet (DuckDB)", "index": False, "engine_work": "bare LEFT JOIN",
+        t, count, peak = _relation_run(str(folder), str(rel), repeat)
+        rows.append({"engine": "Parquet (DuckDB)" + (" sparse" if sparse else ""), "index": False, "engine_work": "bare LEFT JOIN",
                      "engine_s": left_join, "left_join_s": left_join, "lj_proc_s": lj_proc, "refint_s": t, "count": count,
-                     "expected": expected_orphans(child), "peak_mb": 0.0})
+                     "expected": expected_orphans(child), "peak_mb": peak})
     return rows
 
 
-def _relation_run(target: str, rel: str, repeat: int) -> tuple[float, int]:
-    times, count = [], -1
-    for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run([PY, "-m", "refint", "check", target, "--relations", rel, "--kind", "foreign_key",
-                               "--format", "json"], capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        count = sum(v["count"] for v in json.loads(proc.stdout)["violations"])
-    return statistics.median(times), count
+def _relation_run(target: str, rel: str, repeat: int) -> tuple[float, int, float]:
+    return refint_run(target, repeat, "--relations", rel)
 
 
 def main() -> None:
@@ -322,7 +325,11 @@ def main() -> None:
     ap.add_argument("--child", type=int, default=10_000_000)
     ap.add_argument("--engines", default="sqlite,postgresql,mariadb,duckdb,parquet")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--layouts", default="dense,sparse",
+                    help="dense: parent keys 1..P (refint's range path where the types allow it); "
+                         "sparse: 2, 4, ..., 2P (the joins), for PostgreSQL, MariaDB and DuckDB")
     args = ap.parse_args()
+    layouts = args.layouts.split(",")
     OUT.mkdir(exist_ok=True)
     engines = args.engines.split(",")
     print(f"parent {args.parent:,} rows, child {args.child:,} rows; medians of {args.repeat}")
@@ -330,14 +337,15 @@ def main() -> None:
           "refint process s | ratio | ratio to the query as a process | orphans (expected) | refint peak MB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     runs: list[Callable[[], list[dict[str, object]]]] = []
-    if "sqlite" in engines:
-        runs.append(lambda: bench_sqlite(args.parent, args.child, args.repeat))
-    if "postgresql" in engines:
-        runs.append(lambda: bench_postgres(args.parent, args.child, args.repeat))
-    if "mariadb" in engines:
-        runs.append(lambda: bench_mariadb(args.parent, args.child, args.repeat))
-    if "duckdb" in engines or "parquet" in engines:
-        runs.append(lambda: bench_duckdb(args.parent, args.child, args.repeat, "parquet" in engines))
+    for sparse in [layout == "sparse" for layout in layouts]:
+        if "sqlite" in engines and not sparse:  # SQLite has no range path: its joins do not depend on it
+            runs.append(lambda: bench_sqlite(args.parent, args.child, args.repeat))
+        if "postgresql" in engines:
+            runs.append(lambda s=sparse: bench_postgres(args.parent, args.child, args.repeat, s))
+        if "mariadb" in engines:
+            runs.append(lambda s=sparse: bench_mariadb(args.parent, args.child, args.repeat, s))
+        if "duckdb" in engines or "parquet" in engines:
+            runs.append(lambda s=sparse: bench_duckdb(args.parent, args.child, args.repeat, "parquet" in engines, s))
     for run in runs:
         for r in run():
             print(f"| {r['engine']} | {'yes' if r['index'] else 'no'} | {r['engine_work']} | {r['engine_s']:.2f} | "

@@ -139,10 +139,11 @@ class Checker:
                 return u.columns
         return table.column_names()
 
-    def _fetch(self, sql: str, ncols: int) -> tuple[int, list[tuple[Any, ...]]]:
+    def _fetch(self, sql: str, ncols: int,
+               params: dict[str, Any] | None = None) -> tuple[int, list[tuple[Any, ...]]]:
         """Run a grouped violation query; returns (violating rows, first ``max(sample, 1)`` key tuples:
         the first key names the violation in its message even with ``--sample 0``)."""
-        rows = self.engine.exec(sql, {"sample": max(self.sample, 1)}).fetchall()
+        rows = self.engine.exec(sql, {**(params or {}), "sample": max(self.sample, 1)}).fetchall()
         if not rows:
             return 0, []
         total = int(rows[0][ncols + 1])
@@ -162,7 +163,9 @@ class Checker:
             child_indexed=child_indexed,
         )
         out = []
-        found = self.engine.find_orphans(table, fk, parent, max(self.sample, 1))
+        found = self._orphans_by_range(table, fk, parent)
+        if found is None:
+            found = self.engine.find_orphans(table, fk, parent, max(self.sample, 1))
         if found is None:
             self.engine.prepare_orphan_query(child_indexed=child_indexed)
             total, keys = self._fetch(sql, len(c_cols))
@@ -188,6 +191,62 @@ class Checker:
                 out.append(self._fk_violation(
                     table, fk, total, keys, "MATCH FULL does not allow mixing of null and nonnull key values."))
         return out
+
+    def _orphans_by_range(self, table: Table, fk: ForeignKey,
+                          parent: Table | None) -> tuple[int, list[tuple[Any, ...]]] | None:
+        """The anti-join without a join, for a one-column integer key whose parent keys fill their range
+        ``[min, max]`` but for at most ``RANGE_MAX_MISSING`` integers (auto-numbered keys, a few rows
+        deleted): a child key is an orphan exactly when it lies outside the range or is one of the
+        missing integers. One aggregate over the parent's key (its index), then a filter on the child
+        (a range scan of its index when it has one) instead of a probe per child row.
+
+        Only where the engine's integer columns hold nothing but integers (not SQLite), for a child
+        at least as large as its parent by the engine's estimates; otherwise None (the join)."""
+        eng = self.engine
+        if parent is None or len(fk.columns) != 1 or not eng.integer_types:
+            return None
+        ccol, pcol = fk.columns[0], fk.referred_columns[0]
+        if ccol not in table.column_names() or pcol not in parent.column_names():
+            return None
+        if not (eng.is_integer_type(table.column(ccol).type) and eng.is_integer_type(parent.column(pcol).type)):
+            return None
+        size = eng.row_estimate(table)
+        if size is None or size < eng.RANGE_MIN_ROWS:
+            return None
+        parent_size = eng.row_estimate(parent)
+        if parent_size is None or parent_size > size:
+            return None
+        p, c, src = f"p.{self.q(pcol)}", f"c.{self.q(ccol)}", self.source(parent)
+        unique = (parent.primary_key is not None and parent.primary_key.columns == (pcol,)) or any(
+            u.columns == (pcol,) for u in parent.unique)
+        count = f"count({p})" if unique else f"count(DISTINCT {p})"
+        row: Any = eng.exec(f"SELECT min({p}), max({p}), {count} FROM {src} p").fetchone()
+        if row is None:
+            return None
+        lo, hi, n = row[0], row[1], row[2]
+        params: dict[str, Any] = {}
+        if not n:
+            cond = f"{c} IS NOT NULL"  # no parent key at all: every key is an orphan
+        else:
+            missing = int(hi) - int(lo) + 1 - int(n)
+            if missing > eng.RANGE_MAX_MISSING:
+                return None
+            params = {"lo": int(lo), "hi": int(hi)}
+            cond = f"{c} < :lo OR {c} > :hi"
+            if missing:
+                gaps: Sequence[Any] = eng.exec(
+                    f"SELECT k, nxt FROM (SELECT {p} AS k, lead({p}) OVER (ORDER BY {p}) AS nxt FROM {src} p "
+                    f"WHERE {p} IS NOT NULL) g WHERE nxt - k > 1").fetchall()
+                values = [v for g in gaps for v in range(int(g[0]) + 1, int(g[1]))]
+                if len(values) != missing:
+                    return None
+                params.update((f"m{i}", v) for i, v in enumerate(values))
+                cond += f" OR {c} IN ({', '.join(f':m{i}' for i in range(len(values)))})"
+            cond = f"({cond})"
+        sql = eng.sample_order(
+            f"SELECT {c} AS k0, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
+            f"WHERE {cond} GROUP BY {c}", 1)
+        return self._fetch(sql, 1, params)
 
     def _fk_violation(self, table: Table, fk: ForeignKey, total: int, keys: list[tuple[Any, ...]],
                       message: str) -> Violation:

@@ -222,6 +222,24 @@ class Engine:
         """Whether the last query stopped because of Ctrl-C (engines that cancel by themselves)."""
         return False
 
+    # -- the anti-join by the parent's key range (one-column integer keys) ---------------------------
+    #: upper-case base names of the engine's integer types, whose columns hold integers and nothing
+    #: else (empty: the engine does not promise that; SQLite's INTEGER affinity keeps text and reals)
+    integer_types: ClassVar[frozenset[str]] = frozenset()
+    #: at most this many integers missing from the parent's key range are listed one by one
+    RANGE_MAX_MISSING: ClassVar[int] = 500
+    #: only for a child of this many rows or more (the engine's estimate), and at least its parent's size
+    RANGE_MIN_ROWS: ClassVar[int] = 100_000
+
+    def is_integer_type(self, type_: str) -> bool:
+        """``INT(11) UNSIGNED`` -> ``INT``: whether the column can hold only integers."""
+        base = type_.strip().upper().split("(")[0].split(" ")[0]
+        return base in self.integer_types
+
+    def row_estimate(self, table: Table) -> int | None:
+        """The engine's cheap estimate of a table's rows (catalog statistics); None when it has none."""
+        return None
+
     def find_orphans(self, child: Table, fk: ForeignKey, parent: Table | None,
                      sample: int) -> tuple[int, list[tuple[Any, ...]]] | None:
         """An engine-specific way to find a key's orphans: (violating rows, first ``sample`` distinct keys

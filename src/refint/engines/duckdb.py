@@ -128,6 +128,24 @@ class DuckDB(Engine):
         },
     )
 
+    integer_types: ClassVar[frozenset[str]] = frozenset(
+        {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+         "UBIGINT", "UHUGEINT", "INT", "INT1", "INT2", "INT4", "INT8", "LONG", "SHORT"})
+
+    def row_estimate(self, table: Table) -> int | None:
+        """A table's ``estimated_size``; a Parquet file's row count (its footer: no data read). CSV
+        files have no count short of reading them: None."""
+        if table.kind == "file":
+            row = self.exec("SELECT sql FROM duckdb_views() WHERE view_name = :name AND NOT temporary",
+                            {"name": table.name}).fetchone()
+            if row is None or "read_parquet(" not in str(row[0]):
+                return None
+            return int(self.exec(f"SELECT count(*) FROM {self.from_table(table)}").scalar() or 0)
+        row = self.exec("SELECT estimated_size FROM duckdb_tables() WHERE database_name = current_database() "
+                        "AND schema_name = :schema AND table_name = :name",
+                        {"schema": table.schema or self.default_schema(), "name": table.name}).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     # -- introspection -----------------------------------------------------------------------------
     def list_schemas(self) -> list[str]:
         return [str(r[0]) for r in self.raw(_SCHEMAS_SQL)]

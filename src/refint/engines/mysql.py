@@ -108,6 +108,13 @@ class MySQL(Engine):
     )
     #: TABLE_TYPE values that hold rows and constraints
     table_types: ClassVar[tuple[str, ...]] = ("BASE TABLE",)
+    integer_types: ClassVar[frozenset[str]] = frozenset({"TINYINT", "SMALLINT", "MEDIUMINT", "INT", "INTEGER", "BIGINT"})
+
+    def row_estimate(self, table: Table) -> int | None:
+        """InnoDB's estimate (``information_schema.TABLES.TABLE_ROWS``, sampled; NULL for views)."""
+        rows = self.raw("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+                        "AND TABLE_NAME = %s", (table.schema or self.default_schema(), table.name)).scalar()
+        return None if rows is None else int(rows)
 
     # -- schemas -----------------------------------------------------------------------------------
     def _rows(self, sql: str, params: tuple[str, ...] | None = None) -> list[Any]:
@@ -399,9 +406,8 @@ class MariaDB(MySQL):
         if "int" not in child.column(pk).type.lower():
             return None
         src = self.from_table(child)
-        rows = self.raw("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
-                        "AND TABLE_NAME = %s", (child.schema or self.default_schema(), child.name)).scalar()
-        if not rows or int(rows) < self.PARALLEL_MIN_ROWS:
+        rows = self.row_estimate(child)
+        if not rows or rows < self.PARALLEL_MIN_ROWS:
             return None
         col, qpk = self.quote(fk.columns[0]), self.quote(pk)
         first = self.raw(f"SELECT min({qpk}) FROM {src}").scalar()

@@ -227,6 +227,18 @@ class PostgreSQL(Engine):
         dependent_views=True,
     )
 
+    integer_types = frozenset({"SMALLINT", "INTEGER", "BIGINT", "INT2", "INT4", "INT8"})
+
+    def row_estimate(self, table: Table) -> int | None:
+        """``pg_class.reltuples`` (set by ANALYZE and VACUUM; a never-analysed table counts 0), summed
+        over the partitions of a partitioned table."""
+        value = self.raw(
+            "SELECT CASE WHEN r.relkind = 'p' THEN (SELECT sum(greatest(c.reltuples, 0)) "
+            "FROM pg_partition_tree(r.oid) t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf) "
+            "ELSE greatest(r.reltuples, 0) END FROM pg_class r WHERE r.oid = to_regclass(%s)",
+            (self.table_ref(table.schema, table.name),)).scalar()
+        return None if value is None else int(value)
+
     def _begin_read_only(self) -> None:
         self.raw("SET TRANSACTION READ ONLY")
 
