@@ -191,3 +191,31 @@ def test_no_range_path_without_integer_types_or_for_small_children(make_db: Any,
     with refint.connect(db.url, readonly=True) as rdb:
         rdb.check(kinds=["foreign_key"], relations=parse_relation("c2(pid) -> p2(id)"), tables=["c2"])
     assert answers == [None]
+
+
+def test_a_key_declared_only_in_the_relations_file_is_not_trusted_to_be_distinct(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """parent.id declared a primary key in relations.toml but holding 5 twice and no 77: as many rows as
+    integers in [1, 400], yet 77 is missing. Counting the rows would call the range full and miss the
+    orphans at 77; refint counts the distinct keys, and also reports the duplicate."""
+    import duckdb
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    con = duckdb.connect()
+    con.execute("CREATE TABLE parent AS SELECT CASE WHEN i = 77 THEN 5 ELSE i END AS id FROM range(1, 401) t(i)")
+    con.execute("CREATE TABLE child AS SELECT i AS id, (i % 400) + 1 AS pid FROM range(1, 2001) t(i)")
+    expected = con.execute(EXPECTED).fetchall()
+    assert expected == [(77, 5)]
+    con.execute(f"COPY parent TO '{folder / 'parent.parquet'}'")
+    con.execute(f"COPY child TO '{folder / 'child.parquet'}'")
+    con.close()
+    rel_file = tmp_path / "relations.toml"
+    rel_file.write_text('[tables.parent]\nprimary_key = ["id"]\n\n[[relations]]\nrelation = "child(pid) -> parent(id)"\n')
+    answers = _spy(monkeypatch)
+    with refint.connect(folder) as rdb:
+        report = rdb.check(relations=refint.relations.load_relations_file(rel_file), sample=10)
+    assert len(answers) == 1 and answers[0] is not None
+    by_kind = {v.kind: v for v in report.violations}
+    assert by_kind["foreign_key"].count == 5 and by_kind["foreign_key"].sample == ({"pid": 77},)
+    assert by_kind["primary_key"].count == 2

@@ -217,8 +217,10 @@ class Checker:
         if parent_size is None or parent_size > size:
             return None
         p, c, src = f"p.{self.q(pcol)}", f"c.{self.q(ccol)}", self.source(parent)
-        unique = (parent.primary_key is not None and parent.primary_key.columns == (pcol,)) or any(
-            u.columns == (pcol,) for u in parent.unique)
+        # a key the database enforces has distinct values; one declared only in a relations file may not
+        unique = (parent.primary_key is not None and parent.primary_key.columns == (pcol,)
+                  and (parent.key, "primary_key", (pcol,)) not in self.undeclared) or any(
+            u.columns == (pcol,) and (parent.key, "unique", (pcol,)) not in self.undeclared for u in parent.unique)
         count = f"count({p})" if unique else f"count(DISTINCT {p})"
         row: Any = eng.exec(f"SELECT min({p}), max({p}), {count} FROM {src} p").fetchone()
         if row is None:
