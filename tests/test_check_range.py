@@ -219,3 +219,46 @@ def test_a_key_declared_only_in_the_relations_file_is_not_trusted_to_be_distinct
     by_kind = {v.kind: v for v in report.violations}
     assert by_kind["foreign_key"].count == 5 and by_kind["foreign_key"].sample == ({"pid": 77},)
     assert by_kind["primary_key"].count == 2
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+def test_range_path_only_where_every_statement_reads_one_snapshot(make_db: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                   engine: str) -> None:
+    """The range path answers from several statements. Under READ COMMITTED each sees the latest commits,
+    so a parent and its child inserted between them would make a false orphan: there the join (one
+    statement) answers. refint's own read-only transaction on PostgreSQL is REPEATABLE READ."""
+    db = make_db(engine)
+    db.run(";".join(["CREATE TABLE parent (id INTEGER PRIMARY KEY)", *_insert("parent", [(i,) for i in range(1, 101)]),
+                     "CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER)",
+                     *_insert("child", [(i, i % 103) for i in range(1, 401)])]))
+    db.run("ANALYZE" if engine == "postgresql" else "ANALYZE TABLE parent, child")
+    expected = db.query(EXPECTED)
+    rel = parse_relation("child(pid) -> parent(id)")
+    answers = _spy(monkeypatch)
+    if engine == "postgresql":
+        import psycopg
+
+        conn: Any = psycopg.connect(f"host=127.0.0.1 user=postgres dbname={db.name}")
+        levels = ["READ COMMITTED", "REPEATABLE READ"]
+    else:
+        import pymysql
+
+        conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=db.name)
+        levels = ["READ COMMITTED", "REPEATABLE READ"]
+    try:
+        for level in levels:
+            cur = conn.cursor()
+            cur.execute(f"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {level}"
+                        if engine == "postgresql" else f"SET SESSION TRANSACTION ISOLATION LEVEL {level}")
+            conn.commit()
+            with refint.connect(conn) as rdb:
+                report = rdb.check(kinds=["foreign_key"], relations=rel, sample=100)
+            (v,) = report.violations
+            assert v.count == sum(n for _, n in expected)
+            assert [s["pid"] for s in v.sample] == [k for k, _ in expected]
+    finally:
+        conn.close()
+    assert answers[0] is None and answers[1] is not None
+    with refint.connect(db.url, readonly=True) as rdb:
+        rdb.check(kinds=["foreign_key"], relations=rel)
+    assert answers[2] is not None

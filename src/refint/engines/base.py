@@ -240,6 +240,11 @@ class Engine:
         """The engine's cheap estimate of a table's rows (catalog statistics); None when it has none."""
         return None
 
+    def one_snapshot(self) -> bool:
+        """Whether every statement of the current transaction reads the same snapshot (REPEATABLE READ
+        or stricter): only then may one answer be assembled from several statements."""
+        return False
+
     def find_orphans(self, child: Table, fk: ForeignKey, parent: Table | None,
                      sample: int) -> tuple[int, list[tuple[Any, ...]]] | None:
         """An engine-specific way to find a key's orphans: (violating rows, first ``sample`` distinct keys

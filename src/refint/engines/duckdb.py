@@ -146,6 +146,9 @@ class DuckDB(Engine):
                         {"schema": table.schema or self.default_schema(), "name": table.name}).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
+    def one_snapshot(self) -> bool:
+        return True  # DuckDB transactions are snapshot isolated
+
     # -- introspection -----------------------------------------------------------------------------
     def list_schemas(self) -> list[str]:
         return [str(r[0]) for r in self.raw(_SCHEMAS_SQL)]

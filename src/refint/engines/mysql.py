@@ -110,6 +110,15 @@ class MySQL(Engine):
     table_types: ClassVar[tuple[str, ...]] = ("BASE TABLE",)
     integer_types: ClassVar[frozenset[str]] = frozenset({"TINYINT", "SMALLINT", "MEDIUMINT", "INT", "INTEGER", "BIGINT"})
 
+    #: the session's isolation level (MySQL 8 dropped ``tx_isolation``; MariaDB 10.11 has only it)
+    isolation_variable = "transaction_isolation"
+
+    def one_snapshot(self) -> bool:
+        """InnoDB's REPEATABLE READ reads one snapshot from the transaction's first read on; SERIALIZABLE
+        reads under shared locks that hold until the end."""
+        level = self.raw(f"SELECT @@SESSION.{self.isolation_variable}").scalar()
+        return str(level).upper() in ("REPEATABLE-READ", "SERIALIZABLE")
+
     def row_estimate(self, table: Table) -> int | None:
         """InnoDB's estimate (``information_schema.TABLES.TABLE_ROWS``, sampled; NULL for views)."""
         rows = self.raw("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
@@ -369,6 +378,7 @@ class MariaDB(MySQL):
     """MariaDB 10.2.7+ with InnoDB: defaults as SQL text, table-scoped CHECK names, system versioning."""
 
     timeout_variable = ("max_statement_time", 1)  # MariaDB: seconds, any statement
+    isolation_variable = "tx_isolation"
 
     name: ClassVar[str] = "mariadb"
     capabilities: ClassVar[Capabilities] = dataclasses.replace(

@@ -240,7 +240,13 @@ class PostgreSQL(Engine):
         return None if value is None else int(value)
 
     def _begin_read_only(self) -> None:
-        self.raw("SET TRANSACTION READ ONLY")
+        # one snapshot for the whole transaction: every check query sees the same data (a read-only
+        # REPEATABLE READ transaction never fails to serialize)
+        self.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+    def one_snapshot(self) -> bool:
+        return self.raw("SELECT current_setting('transaction_isolation')").scalar() in (
+            "repeatable read", "serializable")
 
     def from_table(self, table: Table) -> str:
         # a plain or inheritance-parent table: its own rows only (FKs and keys do not span children);
