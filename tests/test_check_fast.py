@@ -351,3 +351,26 @@ def test_postgresql_read_only_runs_on_psycopg_itself(make_db: Any) -> None:
                 fast.engine.raw('INSERT INTO "we""ird" VALUES (5)')
             assert info.value.orig.sqlstate == "25006"  # read_only_sql_transaction
     assert db.query('SELECT count(*) FROM "we""ird"') == [(0,)]
+
+
+def test_mariadb_ctrl_c_kills_every_range_query(make_db: Any) -> None:
+    """Ctrl-C while the range connections run: every one of their queries is killed on the server
+    (including one whose connection is still being opened), and the interrupt propagates."""
+    import os
+    import signal
+    import threading
+    import time
+
+    db = make_db("mariadb")
+    with refint.connect(db.url) as rdb, rdb.engine.read_only():
+        timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            rdb.engine._run_parallel([("SELECT SLEEP(%s), 1", (30,))] * 4, 5)  # type: ignore[attr-defined]
+        elapsed = time.monotonic() - start
+        time.sleep(0.3)
+        running = rdb.engine.raw("SELECT count(*) FROM information_schema.PROCESSLIST "
+                                 "WHERE INFO LIKE 'SELECT SLEEP%%'").scalar()
+    assert elapsed < 10
+    assert running == 0
