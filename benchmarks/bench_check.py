@@ -1,10 +1,12 @@
 """``refint check`` against the engines' own work on the same data, in one run.
 
     .venv/bin/python benchmarks/bench_check.py [--parent 1000000] [--child 10000000]
-        [--engines sqlite,postgresql,mariadb,duckdb,parquet] [--repeat 3]
+        [--engines sqlite,postgresql,mariadb,duckdb,parquet] [--repeat 3] [--layouts dense,sparse]
 
 Data (issue 3): a parent of P rows, a child of C rows whose key is 1% NULL and 0.1% orphans, without and
-then with an index on the child's key. Generated once into benchmarks/out/ (SQLite, DuckDB, Parquet)
+then with an index on the child's key. Two layouts: *dense* parent keys 1..P (orphans above them), where
+refint's range path answers on PostgreSQL, MariaDB and DuckDB, and *sparse* parent keys 2, 4, ..., 2P
+(orphans odd, inside the range), where it does not and the joins are measured. Generated once into benchmarks/out/ (SQLite, DuckDB, Parquet)
 and into the databases ``refint_bench_check`` (PostgreSQL, MariaDB); reused while the sizes match.
 
 For each engine and index state it times (median of --repeat) the engine's own work and
