@@ -190,11 +190,14 @@ def test_mariadb_hash_join_without_an_index_and_settings_put_back(make_db: Any) 
 
 # -- MariaDB: the indexed join over key ranges on several connections --------------------------------------
 
+@pytest.mark.parametrize("form", ["join", "grouped"])
 @pytest.mark.parametrize("keys", [
     "CASE WHEN seq % 41 = 0 THEN NULL WHEN seq % 89 = 0 THEN 9000 + seq % 7 ELSE seq % 3000 + 1 END",
     "CASE WHEN seq % 500 = 3 THEN 100000 + seq ELSE 5 END",  # skewed: one key holds almost every row
 ])
-def test_mariadb_parallel_ranges_equal_the_engine(make_db: Any, monkeypatch: pytest.MonkeyPatch, keys: str) -> None:
+def test_mariadb_parallel_ranges_equal_the_engine(make_db: Any, monkeypatch: pytest.MonkeyPatch, keys: str,
+                                                  form: str) -> None:
+    """Both forms of a range: the per-row LEFT JOIN, and the keys counted first then probed once each."""
     from refint.engines.mysql import MariaDB
 
     db = make_db("mariadb")
@@ -203,16 +206,23 @@ def test_mariadb_parallel_ranges_equal_the_engine(make_db: Any, monkeypatch: pyt
         CREATE TABLE child (id INT PRIMARY KEY, pid INT, KEY ix_pid (pid));
         INSERT INTO parent SELECT seq FROM seq_1_to_3000;
         INSERT INTO child SELECT seq, {keys} FROM seq_1_to_20000;
-        ANALYZE TABLE child;
+        ANALYZE TABLE parent, child;
     """)
     expected = db.query("SELECT pid, count(*) FROM child c WHERE pid IS NOT NULL AND NOT EXISTS "
                         "(SELECT 1 FROM parent p WHERE p.id = c.pid) GROUP BY pid ORDER BY pid")
     monkeypatch.setattr(MariaDB, "PARALLEL_MIN_ROWS", 1000)
+    with refint.connect(db.url) as rdb, rdb.engine.read_only():
+        # the choice: 20,000 child rows are at least four per parent row and 3,000 keys fit in memory
+        parent = rdb.inspect().table("parent")
+        assert rdb.engine._group_first(20_000, parent, 4)  # type: ignore[attr-defined]
+        assert not rdb.engine._group_first(11_000, parent, 4)  # type: ignore[attr-defined]
+    monkeypatch.setattr(MariaDB, "_group_first", lambda self, *args: form == "grouped")
     runs: list[Any] = []
     original = MariaDB._run_parallel
 
     def spy(self: MariaDB, statements: Any, sample: int) -> Any:
         runs.append(len(statements))
+        assert all(("SELECT g.k" in sql) == (form == "grouped") for sql, _ in statements)
         return original(self, statements, sample)
 
     monkeypatch.setattr(MariaDB, "_run_parallel", spy)

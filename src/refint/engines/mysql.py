@@ -445,15 +445,37 @@ class MariaDB(MySQL):
         cuts = sorted({keys[len(keys) * i // parts] for i in range(1, parts)})
         edges: list[int | None] = [None, *cuts, None]
         pcol = self.quote(fk.referred_columns[0])
+        grouped = self._group_first(rows, parent, parts)
 
         def statement(lo: int | None, hi: int | None) -> tuple[str, tuple[int, ...]]:
             conds = [f"c.{col} >= %s"] if lo is not None else []
             conds += [f"c.{col} < %s"] if hi is not None else []
             args = tuple(v for v in (lo, hi) if v is not None)
+            where = " AND ".join(conds or [f"c.{col} IS NOT NULL"])
+            if grouped:  # each distinct key probed once, its rows counted in index order first
+                return (f"SELECT g.k, g.n FROM (SELECT c.{col} AS k, count(*) AS n FROM {src} c WHERE {where} "
+                        f"GROUP BY c.{col}) g LEFT JOIN {self.from_table(parent)} p ON p.{pcol} = g.k "
+                        f"WHERE p.{pcol} IS NULL ORDER BY g.k"), args
             return (f"SELECT c.{col}, count(*) FROM {src} c LEFT JOIN {self.from_table(parent)} p "
-                    f"ON p.{pcol} = c.{col} WHERE {' AND '.join(conds or [f'c.{col} IS NOT NULL'])} "
+                    f"ON p.{pcol} = c.{col} WHERE {where} "
                     f"AND p.{pcol} IS NULL GROUP BY c.{col} ORDER BY c.{col}"), args
         return self._run_parallel([statement(lo, hi) for lo, hi in zip(edges, edges[1:])], sample)
+
+    #: bytes per distinct key in the grouped form's in-memory temporary table (key, count, overhead)
+    GROUP_BYTES_PER_KEY = 48
+
+    def _group_first(self, child_rows: int, parent: Table, parts: int) -> bool:
+        """Whether each range should count its keys first and probe the parent once per distinct key:
+        8-10% faster than the per-row join when keys repeat (a 10M-row child of a 1M-row parent, with
+        parent keys 2, 4, ...: four ranges 1.30-1.35 s against 1.41-1.49 s; benchmarks/RESULTS.md).
+        Only when the child has at least four rows per parent row (InnoDB's estimates) and a range's
+        distinct keys, at most the parent's rows over the ranges, fit the server's in-memory
+        temporary tables: a grouped table that spills to disk is slower than the join."""
+        parent_rows = self.row_estimate(parent)
+        if not parent_rows or child_rows < 4 * parent_rows:
+            return False
+        limit = self.raw("SELECT LEAST(@@SESSION.tmp_table_size, @@SESSION.max_heap_table_size)").scalar()
+        return parent_rows / parts * self.GROUP_BYTES_PER_KEY <= int(limit or 0)
 
     def _run_parallel(self, statements: Sequence[tuple[str, tuple[Any, ...]]],
                       sample: int) -> tuple[int, list[tuple[Any, ...]]]:
