@@ -48,11 +48,62 @@ class Opened:
             self.engine.dispose()
 
 
+#: passwords of the targets this process opened: every message refint prints is scrubbed of them
+_SECRETS: set[str] = set()
+
+
 def redact(text: str, secret: str | None) -> str:
-    """Remove a password from any text we might print (driver messages sometimes echo the DSN)."""
-    if secret:
-        text = text.replace(secret, "***")
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    """Remove a password from any text we might print (driver messages sometimes echo the DSN).
+
+    Besides ``secret``, every password of a target opened in this process is removed, raw and
+    percent-encoded; and any ``scheme://user:...@`` left is masked up to the *last* ``@`` of the URL
+    (a raw ``@`` in a password must not leak its tail), as is a ``password=`` option.
+    """
+    from urllib.parse import quote
+
+    for s in sorted(({secret} if secret else set()) | _SECRETS, key=len, reverse=True):
+        for form in {s, quote(s, safe="")}:
+            text = text.replace(form, "***")
+    text = re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)
+    return re.sub(r"(\bpassword=)[^&\s]*", r"\1***", text, flags=re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A server URL read with the userinfo ending at its *last* ``@`` (before any ``?query``)."""
+
+    url: str  # user and password percent-encoded: what drivers and SQLAlchemy parse unambiguously
+    display: str  # the URL with the password as ``***``
+    password: str | None
+
+
+def split_credentials(target: str) -> Credentials:
+    """Read ``scheme://user:password@host...`` the way a person wrote it.
+
+    Passwords are often pasted raw: ``p@ss:w/rd#9``. A URL parser (urllib, libpq, SQLAlchemy) ends the
+    userinfo at the first ``@``, ``/`` or ``#`` and so reads part of the password as the host, the
+    database or a fragment, and echoes that part in its messages. refint takes the userinfo as
+    everything before the last ``@`` (a user name holds no ``:`` or ``/``; the first ``:`` ends it),
+    percent-decodes it (a valid ``%XX`` is an escape, URL rules; any other ``%`` is kept) and hands the
+    driver a URL with both parts re-encoded. File URLs (SQLite, DuckDB) carry no credentials.
+    """
+    from urllib.parse import quote, unquote
+
+    scheme, rest = target.split("://", 1)
+    if scheme.lower().startswith(("sqlite", "duckdb")):
+        return Credentials(target, target, None)
+    at = rest.split("?", 1)[0].rfind("@")
+    userinfo, after = rest[:at], rest[at + 1:]
+    if at < 0 or (":" not in userinfo and "/" in userinfo):  # no userinfo; an '@' in the path
+        return Credentials(target, redact(target, None), None)
+    user, sep, raw_password = userinfo.partition(":")
+    user = unquote(user)
+    password = unquote(raw_password) if sep else None
+    if password:
+        _SECRETS.add(password)
+    encoded = quote(user, safe="") + (":" + quote(password, safe="") if password is not None else "")
+    shown = quote(user, safe="") + (":***" if password is not None else "")
+    return Credentials(f"{scheme}://{encoded}@{after}", redact(f"{scheme}://{shown}@{after}", None), password)
 
 
 def open_target(target: Any, *, readonly: bool = False) -> Opened:
@@ -71,6 +122,8 @@ def open_target(target: Any, *, readonly: bool = False) -> Opened:
 def _open_string(target: str, *, readonly: bool) -> Opened:
     if "://" not in target:
         return _open_path(target, readonly=readonly)
+    creds = split_credentials(target)
+    target, shown = creds.url, creds.display
     scheme = target.split("://", 1)[0].lower()
     if readonly and scheme in ("mysql", "mariadb", "mysql+pymysql", "mariadb+pymysql"):
         # read-only work on MySQL/MariaDB runs on PyMySQL itself: no SQLAlchemy import (refint.direct)
@@ -88,8 +141,7 @@ def _open_string(target: str, *, readonly: bool) -> Opened:
                 password = None
             raise ConnectionFailed(redact(_connection_message(exc), password)) from None
         if opened is not None:
-            conn, display, password = opened
-            return Opened(conn, None, True, display)
+            return Opened(opened[0], None, True, shown)
     if readonly and scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         from refint.direct import open_postgres
 
@@ -104,15 +156,15 @@ def _open_string(target: str, *, readonly: bool) -> Opened:
                 secret = None
             raise ConnectionFailed(redact(_connection_message(exc), secret)) from None
         if found is not None:
-            return Opened(found[0], None, True, found[1])
+            return Opened(found[0], None, True, shown)
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
     try:
         url = make_url(target)
     except Exception:
-        raise InvalidTarget(f"malformed database URL: {redact(target, None)}") from None
-    display = url.render_as_string(hide_password=True)
+        raise InvalidTarget(f"malformed database URL: {shown}") from None
+    display = shown
     scheme = url.drivername
     if scheme in DEFAULT_DRIVERS:
         url = url.set(drivername=DEFAULT_DRIVERS[scheme])

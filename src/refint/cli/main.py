@@ -84,8 +84,7 @@ def run_guarded(fn: Callable[[], int], debug: bool) -> NoReturn:
     try:
         code = fn()
     except RefintError as exc:
-        if debug:
-            raise
+        _traceback(debug)
         fail(str(exc))
     except KeyboardInterrupt:
         click.echo("refint: interrupted", err=True)
@@ -95,10 +94,18 @@ def run_guarded(fn: Callable[[], int], debug: bool) -> NoReturn:
     except click.ClickException:
         raise
     except Exception as exc:  # a driver or SQLAlchemy error we did not anticipate
-        if debug:
-            raise
+        _traceback(debug)
         fail(describe_unexpected(exc))
     sys.exit(code)
+
+
+def _traceback(debug: bool) -> None:
+    """With ``--debug`` the traceback goes to stderr first; the exit code stays 2 (1 means findings, and
+    a script that checks for findings must not read a crash as one)."""
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
 
 
 def describe_unexpected(exc: BaseException) -> str:
