@@ -65,3 +65,88 @@ def test_raw_password_mariadb_connects_and_never_shows(make_db: Any) -> None:
             _no_secret(proc)
     finally:
         db.run(f"DROP USER '{user}'@'%'; DROP USER '{user}'@'localhost'")
+
+
+# -- item 1: the server drops refint's connection in the middle of a statement ------------------------
+
+KILL_SETUP = """
+CREATE TABLE p (id INTEGER PRIMARY KEY);
+CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER);
+INSERT INTO p VALUES (1), (2);
+INSERT INTO c VALUES (1, 1), (2, 2), (3, 9);
+"""
+
+#: (engine, command line after TARGET, lock the blocker holds on c, what refint's waiting statement says)
+KILL_CASES = [
+    ("postgresql", ["validate"], "EXCLUSIVE", "VALIDATE"),
+    ("postgresql", ["index-fks"], "EXCLUSIVE", "CREATE INDEX"),
+    ("postgresql", ["drop-table", "p", "--cascade-constraints"], "EXCLUSIVE", "ALTER TABLE"),
+    ("postgresql", ["add-fk", "c(p_id)", "p", "--repair", "delete", "--yes"], "EXCLUSIVE", "ALTER TABLE"),
+    ("postgresql", ["add-fk", "c(p_id)", "p", "--repair", "delete", "--yes"], "ACCESS EXCLUSIVE", "SELECT"),
+    ("mariadb", ["drop-table", "p", "--cascade-constraints"], "", "ALTER TABLE"),
+    ("mariadb", ["add-fk", "c(p_id)", "p", "--repair", "delete", "--yes"], "", "DELETE"),
+]
+
+
+def _killer_loop(db: Any, proc: Any, marker: str) -> bool:
+    import time
+
+    admin = db.dbapi()
+    cur = admin.cursor()
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if db.engine == "postgresql":
+                cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                            "'refint' AND wait_event_type = 'Lock' AND query LIKE %s", (f"%{marker}%",))
+            else:
+                cur.execute("SELECT id FROM information_schema.processlist WHERE db = %s AND info LIKE %s "
+                            "AND id <> CONNECTION_ID()", (db.name, f"{marker}%"))
+                for (pid,) in cur.fetchall():
+                    cur.execute(f"KILL {int(pid)}")
+                    return True
+            if db.engine == "postgresql" and cur.fetchall():
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        admin.close()
+        db._conns.remove(admin)
+
+
+@pytest.mark.parametrize(("engine", "args", "lock", "marker"), KILL_CASES,
+                         ids=[f"{c[0]}-{c[1][0]}-{c[3]}" for c in KILL_CASES])
+def test_a_dropped_connection_is_one_line(make_db: Any, engine: str, args: list[str], lock: str,
+                                          marker: str) -> None:
+    import subprocess
+    import sys
+
+    db = make_db(engine)
+    db.run(KILL_SETUP)
+    if args[0] in ("validate", "index-fks", "drop-table"):
+        db.run("DELETE FROM c WHERE id = 3")
+        not_valid = " NOT VALID" if args[0] == "validate" else ""
+        db.run(f"ALTER TABLE c ADD CONSTRAINT c_p FOREIGN KEY (p_id) REFERENCES p (id){not_valid}")
+    holder = db.dbapi()
+    if engine == "postgresql":
+        holder.autocommit = False
+        holder.execute(f"LOCK TABLE c IN {lock} MODE")
+    else:  # a shared metadata lock and the row locks of an open transaction on every table
+        holder.autocommit(False)
+        cur = holder.cursor()
+        for table in ("c", "p"):
+            cur.execute(f"SELECT * FROM {table} FOR UPDATE")
+    try:
+        locks = [] if args[0] == "index-fks" else ["--lock-timeout", "30", "--retries", "0"]
+        proc = subprocess.Popen([sys.executable, "-m", "refint", args[0], db.url, *args[1:], *locks],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        killed = _killer_loop(db, proc, marker)
+        out, err = proc.communicate(timeout=60)
+        assert killed, f"refint never waited on the lock: {out} {err}"
+    finally:
+        holder.rollback()
+    assert proc.returncode == 2, err
+    # MariaDB's add-fk warns first that its steps commit one by one; then the error, one line
+    errors = [line for line in err.splitlines() if line.startswith("refint: error: ")]
+    assert len(errors) == 1 and err.strip().splitlines()[-1] == errors[0], err
+    assert "Traceback" not in err and "Exception during reset" not in err, err

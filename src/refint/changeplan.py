@@ -144,8 +144,10 @@ class Runner:
     ``PRAGMA foreign_keys`` is ignored inside one) and SQLAlchemy's implicit begin would get in the way.
     """
 
-    def __init__(self, db: Database, raw: Any | None = None) -> None:
+    def __init__(self, db: Database, raw: Any | None = None, owner: Any | None = None) -> None:
         self.db = db
+        #: the SQLAlchemy connection ``raw`` belongs to: told when the server dropped it (see close)
+        self.owner: Any = owner if raw is not None else db.conn
         self.kind = db.engine.name
         engine = db.engine
         if raw is None:
@@ -177,6 +179,15 @@ class Runner:
         return None
 
     def close(self) -> None:
+        if self.kind in ("postgresql", "mysql", "mariadb") and not self.alive():
+            # The server dropped the connection (killed, restarted) under the driver, where SQLAlchemy
+            # did not see it: its pool would try to roll it back when it is returned, fail, and log that
+            # failure's traceback to stderr. Invalidated, the connection is discarded without a reset.
+            invalidate = getattr(self.owner, "invalidate", None)
+            if invalidate is not None:
+                invalidate()
+            self.db._schema = None
+            return
         try:
             if self.kind == "sqlite":
                 self.raw.isolation_level = self._saved
@@ -264,7 +275,7 @@ def _fresh_runner(db: Database, runner: Runner) -> Iterator[Runner]:
     conn = db.conn.engine.connect()
     try:
         raw = conn.connection.dbapi_connection
-        fresh = Runner(db, raw)
+        fresh = Runner(db, raw, owner=conn)
         try:
             yield fresh
         finally:
