@@ -150,3 +150,24 @@ def test_a_dropped_connection_is_one_line(make_db: Any, engine: str, args: list[
     errors = [line for line in err.splitlines() if line.startswith("refint: error: ")]
     assert len(errors) == 1 and err.strip().splitlines()[-1] == errors[0], err
     assert "Traceback" not in err and "Exception during reset" not in err, err
+
+
+# -- item 10: PostgreSQL escape strings in a predicate -----------------------------------------------
+
+def test_postgres_escape_strings_in_where_and_set(make_db: Any) -> None:
+    import json
+
+    db = make_db("postgresql")
+    db.run("CREATE TABLE p (id int PRIMARY KEY, name text); "
+           "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p (id) ON DELETE CASCADE ON UPDATE CASCADE); "
+           "INSERT INTO p VALUES (1, 'it''s'), (2, 'its'); INSERT INTO c VALUES (10, 1), (11, 1), (12, 2)")
+    proc = refint("plan", "delete", db.url, "p", "--where", "name = E'it\\'s' OR name = e'x\\\\y'",
+                  "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stdout)["deleted"] == {"p": 1, "c": 2}
+    proc = refint("plan", "update", db.url, "p", "--set", "id = id + 100", "--where", "name <> E'it\\'s'",
+                  "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stdout)["updated"] == {"p": 1, "c": 1}
+    # an escape string does not hide a quote from the check: the second ' is still open
+    assert_one_line_error(refint("plan", "delete", db.url, "p", "--where", "name = E'it\\'"), "unterminated")

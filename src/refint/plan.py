@@ -224,7 +224,8 @@ def _label(t: Table, schema: Schema) -> str:
 def plan_delete(db: Database, table: str, where: str, *, sample: int = 3) -> Plan:
     """What ``DELETE FROM table WHERE where`` would remove, null, default or be blocked by."""
     engine = db.engine
-    pred = validate_predicate(where, backslash_escapes=engine.name in ("mysql", "mariadb"))
+    pred = validate_predicate(where, backslash_escapes=engine.name in ("mysql", "mariadb"),
+                              escape_strings=engine.name == "postgresql")
     schema = db.inspect()
     target = schema.table(table)
     with engine.read_only():
@@ -238,8 +239,9 @@ def plan_update(db: Database, table: str, assignments: str, where: str, *, sampl
 
     engine = db.engine
     slashes = engine.name in ("mysql", "mariadb")
-    pred = validate_predicate(where, backslash_escapes=slashes)
-    sets = split_assignments(assignments, backslash_escapes=slashes)
+    pg = engine.name == "postgresql"
+    pred = validate_predicate(where, backslash_escapes=slashes, escape_strings=pg)
+    sets = split_assignments(assignments, backslash_escapes=slashes, escape_strings=pg)
     schema = db.inspect()
     target = schema.table(table)
     resolved: dict[str, str] = {}

@@ -28,13 +28,22 @@ class Token:
     start: int = 0
 
 
-def tokenize(text: str, *, backslash_escapes: bool = False) -> list[Token]:
-    """Split SQL into tokens; raise BadInput on what a predicate may not contain."""
+def tokenize(text: str, *, backslash_escapes: bool = False, escape_strings: bool = False) -> list[Token]:
+    """Split SQL into tokens; raise BadInput on what a predicate may not contain.
+
+    ``backslash_escapes``: every ``'...'`` takes ``\\'`` (MySQL, MariaDB). ``escape_strings``: PostgreSQL's
+    ``E'...'`` takes them, its plain ``'...'`` does not (standard_conforming_strings, on since 9.1).
+    """
     out: list[Token] = []
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch.isspace():
+        if (escape_strings and ch in "eE" and text[i + 1:i + 2] == "'"
+                and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_$" or ord(text[i - 1]) > 127))):
+            j = _string_end(text, i + 1, backslashes=True)
+            out.append(Token("string", text[i:j + 1], i))
+            i = j + 1
+        elif ch.isspace():
             i += 1
         elif text.startswith("--", i) or text.startswith("/*", i) or ch == "#":
             raise BadInput("comments are not allowed in a predicate or assignment")
@@ -43,20 +52,7 @@ def tokenize(text: str, *, backslash_escapes: bool = False) -> list[Token]:
         elif ch == "$" and (i + 1 < n and (text[i + 1] == "$" or text[i + 1].isalpha())):
             raise BadInput("dollar quoting is not allowed in a predicate")
         elif ch in "'\"`[":
-            close = "]" if ch == "[" else ch
-            j = i + 1
-            while True:
-                if j >= n:
-                    raise BadInput(f"unterminated quote {ch} in predicate")
-                if backslash_escapes and ch == "'" and text[j] == "\\":
-                    j += 2
-                    continue
-                if text[j] == close:
-                    if j + 1 < n and text[j + 1] == close and ch != "[":
-                        j += 2
-                        continue
-                    break
-                j += 1
+            j = _string_end(text, i, backslashes=backslash_escapes and ch == "'")
             out.append(Token("string" if ch == "'" else "ident", text[i:j + 1], i))
             i = j + 1
         elif ch.isalpha() or ch == "_" or ord(ch) > 127:
@@ -97,22 +93,42 @@ def tokenize(text: str, *, backslash_escapes: bool = False) -> list[Token]:
     return out
 
 
-def validate_predicate(text: str, *, backslash_escapes: bool = False) -> str:
+def _string_end(text: str, i: int, *, backslashes: bool) -> int:
+    """The index of the quote closing the literal or quoted identifier that opens at ``text[i]``."""
+    ch = text[i]
+    close = "]" if ch == "[" else ch
+    j, n = i + 1, len(text)
+    while True:
+        if j >= n:
+            raise BadInput(f"unterminated quote {ch} in predicate")
+        if backslashes and text[j] == "\\":
+            j += 2
+            continue
+        if text[j] == close:
+            if j + 1 < n and text[j + 1] == close and ch != "[":
+                j += 2
+                continue
+            return j
+        j += 1
+
+
+def validate_predicate(text: str, *, backslash_escapes: bool = False, escape_strings: bool = False) -> str:
     """Return the predicate stripped, or raise BadInput naming what is wrong with it."""
     text = text.strip()
     if not text:
         raise BadInput("empty predicate (use --where 'TRUE' or '1=1' to mean every row)")
-    tokenize(text, backslash_escapes=backslash_escapes)
+    tokenize(text, backslash_escapes=backslash_escapes, escape_strings=escape_strings)
     return text
 
 
-def split_assignments(text: str, *, backslash_escapes: bool = False) -> list[tuple[str, str]]:
+def split_assignments(text: str, *, backslash_escapes: bool = False,
+                      escape_strings: bool = False) -> list[tuple[str, str]]:
     """``a = 1, "b c" = b + 1`` -> [(column, expression)]. Columns may be quoted identifiers."""
     text = text.strip()
     if not text:
         raise BadInput("empty --set (expected 'column = expression, ...')")
     # the tokenizer refuses SET, so take the tokens by hand: it still guards quotes and comments
-    toks = tokenize(text, backslash_escapes=backslash_escapes)
+    toks = tokenize(text, backslash_escapes=backslash_escapes, escape_strings=escape_strings)
     parts: list[list[Token]] = [[]]
     depth = 0
     for tok in toks:
