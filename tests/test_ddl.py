@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import refint
-from refint.ddl import render_ddl
+from refint.manage.ddl import render_ddl
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHOOL = ROOT / "examples" / "school.db"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import refint
-from refint.changeplan import Runner, Step
+from refint.manage.changeplan import Runner, Step
 from refint.errors import QueryFailed
 
 SETUP = """

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import refint
-from refint.order_sql import script
+from refint.order.sql import script
 from tests import corpus as C
 
 pytestmark = pytest.mark.corpus

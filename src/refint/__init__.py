@@ -66,11 +66,10 @@ def explain_error(conn: Any, error: BaseException | str, *, statement: str | Non
     raised ``error``; for SQLite, still inside its transaction).
     """
     from refint.database import Database, connect as _connect
-    from refint.explain import explain_error as _explain
 
     db = conn if isinstance(conn, Database) else _connect(conn)
     try:
-        return _explain(db, error, statement=statement, params=params)
+        return db.explain(error, statement=statement, params=params)
     finally:
         if db is not conn:
             db.close()

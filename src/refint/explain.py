@@ -21,12 +21,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from refint.check import jsonable
+from refint.check.checker import jsonable
 from refint.errors import BadInput
 
 if TYPE_CHECKING:
-    from refint.database import Database
-    from refint.model import ForeignKey, Table
+    from refint.engines.base import Engine
+    from refint.model import ForeignKey, Schema, Table
 
 PG_CHILD = re.compile(r'insert or update on table "(?P<table>[^"]+)" violates foreign key constraint "(?P<c>[^"]+)"')
 PG_PARENT = re.compile(r'update or delete on table "(?P<parent>[^"]+)" violates foreign key constraint '
@@ -61,11 +61,11 @@ class Explanation:
         }
 
 
-def _find_fk(db: Database, name: str, table: str | None) -> tuple[Table, ForeignKey] | None:
-    for t, fk in db.inspect().foreign_keys:
+def _find_fk(engine: Engine, schema: Schema, name: str, table: str | None) -> tuple[Table, ForeignKey] | None:
+    for t, fk in schema.foreign_keys:
         if fk.name == name and (table is None or t.name == table):
             return t, fk
-    for t, fk in db.inspect().foreign_keys:
+    for t, fk in schema.foreign_keys:
         if (fk.name or "").lower() == name.lower():
             return t, fk
     return None
@@ -81,23 +81,23 @@ def _error_text(error: BaseException | str) -> str:
     return str(orig)
 
 
-def explain_error(db: Database, error: BaseException | str, *, statement: str | None = None,
+def explain_error(engine: Engine, schema: Schema, error: BaseException | str, *, statement: str | None = None,
                   params: Any = None) -> Explanation:
-    """Explain a foreign-key IntegrityError (exception or message text) on ``db``."""
+    """Explain a foreign-key IntegrityError (exception or message text) on ``engine``."""
     text = _error_text(error)
     orig: Any = getattr(error, "orig", None) or error
     diag = getattr(orig, "diag", None)
-    if db.name == "postgresql" or PG_CHILD.search(text) or PG_PARENT.search(text):
-        return _explain_pg(db, text, diag)
+    if engine.name == "postgresql" or PG_CHILD.search(text) or PG_PARENT.search(text):
+        return _explain_pg(engine, schema, text, diag)
     match = MY_FK.search(text)
     if match:
-        return _explain_mysql(db, text, match, statement, params)
+        return _explain_mysql(engine, schema, text, match, statement, params)
     if SQLITE_FK in text:
-        return _explain_sqlite(db, text, statement, params)
+        return _explain_sqlite(engine, schema, text, statement, params)
     raise BadInput(f"not a foreign-key error refint can explain: {text.splitlines()[0] if text else text!r}")
 
 
-def _explain_pg(db: Database, text: str, diag: Any) -> Explanation:
+def _explain_pg(engine: Engine, schema: Schema, text: str, diag: Any) -> Explanation:
     constraint = getattr(diag, "constraint_name", None)
     table = getattr(diag, "table_name", None)
     detail = getattr(diag, "message_detail", None) or text
@@ -110,7 +110,7 @@ def _explain_pg(db: Database, text: str, diag: Any) -> Explanation:
         constraint = m.group("c")
     kind = "still_referenced" if parent_side or "still referenced" in detail else "missing_parent"
     child_table = parent_side.group("table") if parent_side else (child_side.group("table") if child_side else None)
-    found = _find_fk(db, constraint, child_table)
+    found = _find_fk(engine, schema, constraint, child_table)
     keys: tuple[dict[str, Any], ...] = ()
     key_match = PG_KEY.search(detail)
     if key_match:
@@ -122,15 +122,15 @@ def _explain_pg(db: Database, text: str, diag: Any) -> Explanation:
     t, fk = found
     referencing = None
     if kind == "still_referenced" and keys:
-        referencing = _count_referencing(db, t, fk, [keys[0].get(c) for c in fk.referred_columns])
+        referencing = _count_referencing(engine, schema, t, fk, [keys[0].get(c) for c in fk.referred_columns])
     return Explanation("postgresql", kind, fk.name, t.schema, t.name, fk.columns, fk.referred_table,
                        fk.referred_columns, keys, referencing, text.strip())
 
 
-def _count_referencing(db: Database, child: Table, fk: ForeignKey, values: list[Any]) -> int | None:
+def _count_referencing(engine: Engine, schema: Schema, child: Table, fk: ForeignKey, values: list[Any]) -> int | None:
     if any(v is None for v in values):
         return None
-    e = db.engine
+    e = engine
     where = " AND ".join(f"CAST({e.quote(c)} AS TEXT) = :v{i}" for i, c in enumerate(fk.columns))
     with e.read_only():
         row = e.exec(f"SELECT count(*) FROM {e.from_table(child)} WHERE {where}",
@@ -138,29 +138,29 @@ def _count_referencing(db: Database, child: Table, fk: ForeignKey, values: list[
     return int(row[0]) if row else None
 
 
-def _explain_mysql(db: Database, text: str, m: re.Match[str], statement: str | None, params: Any) -> Explanation:
+def _explain_mysql(engine: Engine, schema: Schema, text: str, m: re.Match[str], statement: str | None, params: Any) -> Explanation:
     kind = "missing_parent" if m.group("what").startswith("add") else "still_referenced"
-    found = _find_fk(db, m.group("c"), m.group("table"))
+    found = _find_fk(engine, schema, m.group("c"), m.group("table"))
     if found is None:
-        return Explanation(db.name, kind, m.group("c"), m.group("schema"), m.group("table"), message=text)
+        return Explanation(engine.name, kind, m.group("c"), m.group("schema"), m.group("table"), message=text)
     t, fk = found
     notes = []
     if statement:
-        keys = _replay(db, t, fk, statement, params, "SET FOREIGN_KEY_CHECKS = 0", "SET FOREIGN_KEY_CHECKS = 1")
+        keys = _replay(engine, schema, t, fk, statement, params, "SET FOREIGN_KEY_CHECKS = 0", "SET FOREIGN_KEY_CHECKS = 1")
         notes.append("keys found by replaying the statement with FOREIGN_KEY_CHECKS=0 in a savepoint, rolled back")
     else:
-        keys = _orphans(db, t, fk)
+        keys = _orphans(engine, schema, t, fk)
         notes.append("MySQL does not say which key failed; pass the statement to find it. "
                      "Listed: orphans present now, if any")
-    return Explanation(db.name, kind, fk.name, t.schema, t.name, fk.columns, fk.referred_table,
+    return Explanation(engine.name, kind, fk.name, t.schema, t.name, fk.columns, fk.referred_table,
                        fk.referred_columns, keys, None, text, tuple(notes))
 
 
-def _orphans(db: Database, t: Table, fk: ForeignKey) -> tuple[dict[str, Any], ...]:
-    from refint.check import Checker
+def _orphans(engine: Engine, schema: Schema, t: Table, fk: ForeignKey) -> tuple[dict[str, Any], ...]:
+    from refint.check.checker import Checker
 
-    with db.engine.read_only():
-        found = Checker(db.engine, db.inspect(), sample=20).foreign_key(t, fk)
+    with engine.read_only():
+        found = Checker(engine, schema, sample=20).foreign_key(t, fk)
     return tuple(s for v in found for s in v.sample)
 
 
@@ -177,9 +177,9 @@ class _Undo:
     our own; always rolled back. Explicit statements, because an autocommit connection would otherwise
     commit the replayed statement."""
 
-    def __init__(self, db: Database) -> None:
-        self.e = db.engine
-        self.nested = db.engine._dbapi_in_transaction()
+    def __init__(self, engine: Engine) -> None:
+        self.e = engine
+        self.nested = engine._dbapi_in_transaction()
 
     def __enter__(self) -> None:
         if self.nested or self.e.name == "sqlite":
@@ -195,45 +195,45 @@ class _Undo:
             self.e.raw("ROLLBACK")
 
 
-def _replay(db: Database, t: Table, fk: ForeignKey, statement: str, params: Any, off: str, on: str) -> tuple[
+def _replay(engine: Engine, schema: Schema, t: Table, fk: ForeignKey, statement: str, params: Any, off: str, on: str) -> tuple[
         dict[str, Any], ...]:
     """Run the failed statement with checks postponed, read the keys it broke, roll it back."""
     _check_replayable(statement)
-    e = db.engine
+    e = engine
     e.raw(off)
     try:
-        with _Undo(db):
-            before = _orphans_in_txn(db, t, fk)
+        with _Undo(engine):
+            before = _orphans_in_txn(engine, schema, t, fk)
             e.raw(statement, params)
-            after = _orphans_in_txn(db, t, fk)
+            after = _orphans_in_txn(engine, schema, t, fk)
     finally:
         e.raw(on)
     return tuple(k for k in after if k not in before)
 
 
-def _orphans_in_txn(db: Database, t: Table, fk: ForeignKey) -> list[dict[str, Any]]:
-    from refint.check import Checker
+def _orphans_in_txn(engine: Engine, schema: Schema, t: Table, fk: ForeignKey) -> list[dict[str, Any]]:
+    from refint.check.checker import Checker
 
-    found = Checker(db.engine, db.inspect(), sample=1000).foreign_key(t, fk)
+    found = Checker(engine, schema, sample=1000).foreign_key(t, fk)
     return [s for v in found for s in v.sample]
 
 
-def _explain_sqlite(db: Database, text: str, statement: str | None, params: Any) -> Explanation:
-    e = db.engine
+def _explain_sqlite(engine: Engine, schema: Schema, text: str, statement: str | None, params: Any) -> Explanation:
+    e = engine
     notes: list[str] = []
     rows: list[tuple[Any, ...]]
     if statement:
         _check_replayable(statement)
-        with _Undo(db):
+        with _Undo(engine):
             e.raw("PRAGMA defer_foreign_keys = ON")
             before = set(e.raw("PRAGMA foreign_key_check").fetchall())
             e.raw(statement, params)
             rows = [r for r in e.raw("PRAGMA foreign_key_check").fetchall() if tuple(r) not in before]
-            keyed = _sqlite_keys(db, rows)
+            keyed = _sqlite_keys(engine, schema, rows)
         notes.append("keys found by replaying the statement with foreign keys deferred in a savepoint, rolled back")
     else:
         rows = list(e.raw("PRAGMA foreign_key_check").fetchall())
-        keyed = _sqlite_keys(db, rows)
+        keyed = _sqlite_keys(engine, schema, rows)
         notes.append("checked in the connection's current transaction (SQLite names no key in its error)")
     if not keyed:
         return Explanation("sqlite", "unknown", message=text, notes=tuple(notes + [
@@ -247,13 +247,13 @@ def _explain_sqlite(db: Database, text: str, statement: str | None, params: Any)
                        tuple(keys), None, text, tuple(notes))
 
 
-def _sqlite_keys(db: Database, rows: list[tuple[Any, ...]]) -> dict[tuple[Table, ForeignKey], list[dict[str, Any]]]:
+def _sqlite_keys(engine: Engine, schema: Schema, rows: list[tuple[Any, ...]]) -> dict[tuple[Table, ForeignKey], list[dict[str, Any]]]:
     """Map PRAGMA foreign_key_check rows (table, rowid, parent, fkid) to model keys and their values."""
-    e = db.engine
+    e = engine
     out: dict[tuple[Table, ForeignKey], list[dict[str, Any]]] = {}
     for row in rows:
         table_name, rowid, parent, fkid = tuple(row)
-        t = db.inspect().table(table_name)
+        t = schema.table(table_name)
         pragma = [tuple(r) for r in e.raw(f"PRAGMA foreign_key_list({e.quote(table_name)})").fetchall()]
         cols = tuple(r[3] for r in sorted((r for r in pragma if r[0] == fkid), key=lambda r: r[1]))
         fk = next((f for f in t.foreign_keys if f.columns == cols and f.referred_table == parent), None)

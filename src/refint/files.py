@@ -15,8 +15,8 @@ from refint.errors import BadInput, InvalidTarget
 from refint.model import Column, Schema, Table
 
 if TYPE_CHECKING:
-    from refint.database import Database
     from refint.relations import Relations
+    from refint.target import Opened
 
 READERS = {".parquet": "read_parquet", ".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".gz": "read_csv_auto"}
 
@@ -56,11 +56,10 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def open_folder(folder: str | Path, relations: Relations | None = None) -> Database:
-    """An in-memory DuckDB with one view per table file; the schema comes from the files' columns."""
+def open_folder(folder: str | Path, relations: Relations | None = None) -> tuple[Opened, Schema]:
+    """An in-memory DuckDB with one view per table file, and the schema the files' columns make."""
     import duckdb  # type: ignore[import-untyped,unused-ignore]
 
-    from refint.database import Database
     from refint.direct import wrap_duckdb
     from refint.target import Opened
 
@@ -84,6 +83,4 @@ def open_folder(folder: str | Path, relations: Relations | None = None) -> Datab
         con.close()
         raise InvalidTarget(f"cannot read {folder}: {str(exc).splitlines()[0]}") from None
     # the read-only verbs run on the driver itself: no SQLAlchemy to import (refint.direct)
-    db = Database(Opened(wrap_duckdb(con), None, True, str(root)))
-    db._schema = Schema("duckdb", tuple(model))
-    return db
+    return Opened(wrap_duckdb(con), None, True, str(root)), Schema("duckdb", tuple(model))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from refint.check import CheckReport
+from refint.check.checker import CheckReport
 
 
 def format_report(report: CheckReport) -> str:

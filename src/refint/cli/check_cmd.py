@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from refint.check import CheckReport
-    from refint.database import Database
 
 
 @click.command(epilog="""\b
@@ -59,19 +59,17 @@ def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, .
     """
 
     def body() -> int:
-        from refint.check import check as run_check
         from refint.relations import Relations, load_relations_file, parse_relation
 
         relations = load_relations_file(relations_file) if relations_file else None
         for spec in relation_specs:
             relations = (relations or Relations()).merge(parse_relation(spec))
         with open_db(target, schemas, relations=relations) as db:
-            kwargs = dict(tables=tables, constraints=constraints, kinds=kinds, sample=sample, timeout=timeout,
-                          relations=relations)
-            if fmt == "json" or not sys.stderr.isatty():
-                report = run_check(db, **kwargs)  # type: ignore[arg-type]
-            else:
-                report = _with_progress(db, kwargs)
+            def run(progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
+                return db.check(tables=tables, constraints=constraints, kinds=kinds, sample=sample,
+                                timeout=timeout, relations=relations, progress=progress)
+
+            report = run() if fmt == "json" or not sys.stderr.isatty() else _with_progress(run)
             if fmt == "json":
                 emit_json(report.to_dict())
             else:
@@ -81,10 +79,8 @@ def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, .
     run_guarded(body, debug)
 
 
-def _with_progress(db: Database, kwargs: dict[str, Any]) -> CheckReport:
+def _with_progress(run: Callable[[Callable[[int, int, str], None]], CheckReport]) -> CheckReport:
     from rich.progress import Progress
-
-    from refint.check import check as run_check
 
     with Progress(transient=True, console=err_console()) as bar:
         task = bar.add_task("checking", total=None)
@@ -92,7 +88,7 @@ def _with_progress(db: Database, kwargs: dict[str, Any]) -> CheckReport:
         def progress(done: int, total: int, label: str) -> None:
             bar.update(task, completed=done, total=total, description=label[:60])
 
-        return run_check(db, progress=progress, **kwargs)
+        return run(progress)
 
 
 def render(con: Console, report: CheckReport, display: str) -> None:

@@ -26,10 +26,8 @@ def explain(target: str | None, error: str, statement: str | None, fmt: str, deb
     """
 
     def body() -> int:
-        from refint.explain import explain_error
-
         with open_db(target, readonly=statement is None) as db:
-            result = explain_error(db, error, statement=statement)
+            result = db.explain(error, statement=statement)
         if fmt == "json":
             emit_json(result.to_dict())
             return 0

@@ -42,7 +42,7 @@ def graph(target: str | None, table: str | None, depth: int, output: str | None,
     def body() -> int:
         import json
 
-        from refint.graph import build_graph, dot_program, render
+        from refint.graph.build import build_graph, dot_program, render
 
         if fmt == "svg":
             dot_program()  # a clear message before connecting when Graphviz is missing

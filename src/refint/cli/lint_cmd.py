@@ -15,7 +15,7 @@ Examples:
   refint lint examples/school.db
   refint lint postgresql://postgres@127.0.0.1/shop --fail-on error
   refint lint shop.db --disable fk-missing --ignore orders.orders_customer_fk
-  refint lint mariadb://root@127.0.0.1/shop --format sarif > refint.sarif
+  refint lint mariadb://root@127.0.0.1/shop --format sarif > refint.lint.sarif
   refint lint --list-rules
 \b
 pyproject.toml (read from the current directory upward):
@@ -50,14 +50,14 @@ def lint(target: str | None, fail_on: str | None, disable: tuple[str, ...], only
     """
 
     def body() -> int:
-        from refint.lint import RULES, LintConfig, lint as run_lint, load_config
+        from refint.lint import RULES, LintConfig, load_config
 
         if list_rules:
             return _list_rules(fmt)
         config = LintConfig() if no_config else load_config()
         threshold = fail_on or config.fail_on or "warning"
         with open_db(target, schemas) as db:
-            report = run_lint(db, disable=disable, ignore=ignore, cascade_depth=cascade_depth, only=only,
+            report = db.lint(disable=disable, ignore=ignore, cascade_depth=cascade_depth, only=only,
                               config=config)
             display = db.display
         if fmt == "json":
@@ -65,7 +65,7 @@ def lint(target: str | None, fail_on: str | None, disable: tuple[str, ...], only
         elif fmt == "sarif":
             from importlib.metadata import version
 
-            from refint.sarif import to_sarif
+            from refint.lint.sarif import to_sarif
 
             emit_json(to_sarif(report, display, version("refint")))
         else:

@@ -24,7 +24,7 @@ from refint.cli.common import (
 from refint.cli.main import run_guarded
 
 if TYPE_CHECKING:
-    from refint.changeplan import ChangePlan, ChangeResult
+    from refint.manage.changeplan import ChangePlan, ChangeResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACTIONS = ["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]

@@ -41,7 +41,7 @@ def order(target: str | None, purpose: str, schemas: tuple[str, ...], fmt: str, 
     """
 
     def body() -> int:
-        from refint.order_sql import script
+        from refint.order.sql import script
 
         with open_db(target, schemas) as db:
             result = db.order(purpose)

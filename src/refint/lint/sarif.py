@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote, unquote
 
-from refint.lint import DOCS, RULES, LintReport
+from refint.lint.rules import DOCS, RULES, LintReport
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}

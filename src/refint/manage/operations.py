@@ -3,10 +3,10 @@
 Why this module exists: adding a foreign key is one line of SQL and a classic outage. PostgreSQL's
 validating ``ADD FOREIGN KEY`` locks both tables while it scans the child, InnoDB copies the table,
 SQLite cannot add one without rebuilding the table, and with orphans present the statement fails on the
-first bad key. So every operation here is turned into a :class:`~refint.changeplan.ChangePlan` (printed by
+first bad key. So every operation here is turned into a :class:`~refint.manage.changeplan.ChangePlan` (printed by
 ``--dry-run``) that follows the engine's documented safe recipe, and then applied by
-:func:`refint.changeplan.apply`, which rolls back or undoes what it did when any step fails.
-Per-engine statements live in :mod:`refint.recipes`; the rules and their sources are in docs/manage.md.
+:func:`refint.manage.changeplan.apply`, which rolls back or undoes what it did when any step fails.
+Per-engine statements live in :mod:`refint.manage.recipes`; the rules and their sources are in docs/manage.md.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from refint.changeplan import ChangePlan, ChangeResult, FaultHook, Step, apply
+from refint.manage.changeplan import ChangePlan, ChangeResult, FaultHook, Step, apply
 from refint.errors import BadInput, NoSuchConstraint, NoSuchTable, NotSupported, QueryFailed, UnsafeOperation
 from refint.model import Action, ForeignKey, Match, Schema, Table
-from refint import recipes
+from refint.manage import recipes
 
 if TYPE_CHECKING:
-    from refint.check import Violation
-    from refint.database import Database
+    from refint.check.checker import Violation
+    from refint.manage.changeplan import Live
 
 REPAIRS = ("delete", "set-null", "fail")
 DEFAULT_LOCK_TIMEOUT = 0.5  # seconds: the longest a writer may wait behind one of our DDL statements
@@ -113,7 +113,7 @@ def _default_name(child: Table, cols: Sequence[str], limit: int = 63) -> str:
     return name if len(name) <= limit else name[:limit - 9] + "_" + format(abs(hash(name)) % 16**7, "07x") + "k"
 
 
-def build_foreign_key(db: Database, child_spec: str, parent_spec: str, *, name: str | None = None,
+def build_foreign_key(db: Live, child_spec: str, parent_spec: str, *, name: str | None = None,
                       on_delete: str | Action = Action.NO_ACTION, on_update: str | Action = Action.NO_ACTION,
                       match: str | Match = Match.SIMPLE, deferrable: bool = False,
                       initially_deferred: bool = False) -> tuple[Table, Table, ForeignKey]:
@@ -169,15 +169,15 @@ def _same_key(a: ForeignKey, b: ForeignKey) -> bool:
             and a.on_delete == b.on_delete and a.on_update == b.on_update)
 
 
-def find_orphans(db: Database, child: Table, fk: ForeignKey, sample: int = 5,
+def find_orphans(db: Live, child: Table, fk: ForeignKey, sample: int = 5,
                  lock_timeout: float | None = None) -> list[Violation]:
     """The rows the new key would reject, found by ``check``'s own anti-join (read-only).
 
     On PostgreSQL the read waits at most ``lock_timeout`` for a table lock (a pending ACCESS EXCLUSIVE
     lock would otherwise make it, and every writer queued behind it, wait indefinitely).
     """
-    from refint.changeplan import is_lock_timeout
-    from refint.check import Checker
+    from refint.manage.changeplan import is_lock_timeout
+    from refint.check.checker import Checker
 
     schema = db.inspect()
     try:
@@ -194,7 +194,7 @@ def find_orphans(db: Database, child: Table, fk: ForeignKey, sample: int = 5,
         raise
 
 
-def add_foreign_key(db: Database, child: str, parent: str, *, name: str | None = None,
+def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = None,
                     on_delete: str | Action = Action.NO_ACTION, on_update: str | Action = Action.NO_ACTION,
                     match: str | Match = Match.SIMPLE, deferrable: bool = False, initially_deferred: bool = False,
                     index: bool = False, repair: str | None = None, yes: bool = False, dry_run: bool = False,
@@ -251,7 +251,7 @@ def add_foreign_key(db: Database, child: str, parent: str, *, name: str | None =
                          "copies_table": db.name in ("mysql", "mariadb", "sqlite", "duckdb")})
 
 
-def _run(operation: str, db: Database, plan: ChangePlan, dry_run: bool, fault: FaultHook | None,
+def _run(operation: str, db: Live, plan: ChangePlan, dry_run: bool, fault: FaultHook | None,
          before_apply: BeforeApply | None, orphans: Sequence[Violation] = (),
          details: dict[str, Any] | None = None) -> ChangeResult:
     if dry_run:
@@ -260,7 +260,7 @@ def _run(operation: str, db: Database, plan: ChangePlan, dry_run: bool, fault: F
     if before_apply is not None:
         before_apply(plan)
     done, retries = apply(db, plan, fault=fault)
-    db._schema = None
+    db.invalidate()
     return ChangeResult(operation, True, False, True, plan, tuple(done), "done", tuple(orphans), retries,
                         details or {})
 
@@ -282,7 +282,7 @@ def _find_fk(table: Table, name: str) -> ForeignKey | None:
     return None
 
 
-def drop_foreign_key(db: Database, table: str, name: str, *, if_exists: bool = False, dry_run: bool = False,
+def drop_foreign_key(db: Live, table: str, name: str, *, if_exists: bool = False, dry_run: bool = False,
                      lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES,
                      fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
     """Drop the foreign key ``name`` of ``table`` (an unnamed SQLite key: ``name='(col, ...)'``)."""
@@ -310,7 +310,7 @@ def _table_or_none(schema: Schema, name: str) -> Table | None:
 
 # -- validate -------------------------------------------------------------------------------------------
 
-def validate(db: Database, *, constraint: str | None = None, table: str | None = None, dry_run: bool = False,
+def validate(db: Live, *, constraint: str | None = None, table: str | None = None, dry_run: bool = False,
              lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES, sample: int = 5,
              fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
     """Validate NOT VALID keys (PostgreSQL) after checking them; elsewhere, check every foreign key.
@@ -355,7 +355,7 @@ def has_supporting_index(table: Table, columns: Sequence[str]) -> bool:
     return any([c.lower() for c in u.columns[:n]] == want for u in table.unique)
 
 
-def index_foreign_keys(db: Database, *, table: str | None = None, dry_run: bool = False,
+def index_foreign_keys(db: Live, *, table: str | None = None, dry_run: bool = False,
                        fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
     """Create the missing supporting index of every foreign key (of ``table``)."""
     schema = db.refresh()
@@ -377,7 +377,7 @@ def index_foreign_keys(db: Database, *, table: str | None = None, dry_run: bool 
 
 # -- drop-table -----------------------------------------------------------------------------------------
 
-def drop_table(db: Database, table: str, *, cascade_constraints: bool = False, if_exists: bool = False,
+def drop_table(db: Live, table: str, *, cascade_constraints: bool = False, if_exists: bool = False,
                dry_run: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES,
                fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
     """Drop a table; with ``cascade_constraints`` first drop the foreign keys of other tables to it

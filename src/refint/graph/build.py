@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 
 from refint.errors import BadInput, NoSuchTable, NotSupported
-from refint.lint import fk_digraph
+from refint.lint.rules import fk_digraph
 from refint.model import Action, ForeignKey, Schema, Table
 
 Key = tuple[str | None, str]

@@ -23,7 +23,6 @@ from refint.model import Action, ForeignKey, Schema, Table
 from refint.sqltext import split_assignments, validate_predicate
 
 if TYPE_CHECKING:
-    from refint.database import Database
     from refint.engines.base import Engine
 
 TKey = tuple[str | None, str]
@@ -221,28 +220,25 @@ def _label(t: Table, schema: Schema) -> str:
 
 
 # -- entry points ---------------------------------------------------------------------------------------
-def plan_delete(db: Database, table: str, where: str, *, sample: int = 3) -> Plan:
+def plan_delete(engine: Engine, schema: Schema, table: str, where: str, *, sample: int = 3) -> Plan:
     """What ``DELETE FROM table WHERE where`` would remove, null, default or be blocked by."""
-    engine = db.engine
     pred = validate_predicate(where, backslash_escapes=engine.name in ("mysql", "mariadb"),
                               escape_strings=engine.name == "postgresql")
-    schema = db.inspect()
     target = schema.table(table)
     with engine.read_only():
         _parse_check(engine, target, pred)
         return _Delete(engine, schema, target, f"({pred})", Rules.for_engine(engine), sample).run()
 
 
-def plan_update(db: Database, table: str, assignments: str, where: str, *, sample: int = 3) -> Plan:
+def plan_update(engine: Engine, schema: Schema, table: str, assignments: str, where: str, *,
+                sample: int = 3) -> Plan:
     """What ``UPDATE table SET assignments WHERE where`` would change or be blocked by."""
-    from refint.plan_update import UpdatePlanner
+    from refint.plan.update import UpdatePlanner
 
-    engine = db.engine
     slashes = engine.name in ("mysql", "mariadb")
     pg = engine.name == "postgresql"
     pred = validate_predicate(where, backslash_escapes=slashes, escape_strings=pg)
     sets = split_assignments(assignments, backslash_escapes=slashes, escape_strings=pg)
-    schema = db.inspect()
     target = schema.table(table)
     resolved: dict[str, str] = {}
     for col, expr in sets:
@@ -537,7 +533,7 @@ class _Delete:
     def new_values(self, child: Table, fk: ForeignKey, action: Action, rows: str, child_del: str | None,
                    blocked: list[Blocked], deferred: list[Blocked], order_dep: list[Blocked]) -> None:
         """PRIMARY KEY / UNIQUE / CHECK on the values SET NULL / SET DEFAULT writes (plan_keys.py)."""
-        from refint.plan_keys import Findings, changed_rows, check_new_values
+        from refint.plan.keys import Findings, changed_rows, check_new_values
 
         cols = [child.column(c) for c in fk.columns]
         if action is Action.SET_NULL:

@@ -12,7 +12,7 @@ from refint.model import Action, ForeignKey, Table
 
 if TYPE_CHECKING:
     from refint.engines.base import Engine
-    from refint.order import Deferred, Order
+    from refint.order.core import Deferred, Order
 
 
 def _fk(o: Order, d: Deferred) -> tuple[Table, ForeignKey] | None:

@@ -1,7 +1,7 @@
 """How an UPDATE ripples through ON UPDATE actions, level by level, to any depth (``refint plan update``).
 
 For every table the statement reaches, the rows it changes are one CTE (the shape of
-:func:`refint.plan_keys.changed_rows`: each column's new value under its own name, the old values as
+:func:`refint.plan.keys.changed_rows`: each column's new value under its own name, the old values as
 ``refint_o<i>``, plus a ``refint_w<i>`` flag per writer). A table's writers are the statement itself (the
 target's assignments) and every ON UPDATE CASCADE / SET NULL / SET DEFAULT key whose parent's referred
 columns change; each such key joins the child against a CTE of the parent's (old key, new key) pairs
@@ -31,11 +31,11 @@ import networkx as nx
 
 from refint.errors import BadInput
 from refint.model import Action, ForeignKey, Table
-from refint.plan import MAX_LEVELS, Blocked, Step, TKey, _effective, _is_deferred, _not, _or, _true
-from refint.plan_keys import Findings, _mentions, _null_safe_eq, check_new_values, old_alias
+from refint.plan.delete import MAX_LEVELS, Blocked, Step, TKey, _effective, _is_deferred, _not, _or, _true
+from refint.plan.keys import Findings, _mentions, _null_safe_eq, check_new_values, old_alias
 
 if TYPE_CHECKING:
-    from refint.plan_update import UpdatePlanner
+    from refint.plan.update import UpdatePlanner
 
 WRITES = (Action.CASCADE, Action.SET_NULL, Action.SET_DEFAULT)
 

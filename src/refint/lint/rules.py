@@ -6,8 +6,8 @@ in the ``RULES`` registry, documented on its own page under ``docs/lint/<rule>.m
 capability flags (``indexes_foreign_keys``, ``not_valid``, ``set_default_works``); only the *spelling* of a
 fix differs per engine family. SQLite and DuckDB cannot alter a column or constraint in place, so rules
 whose fix needs a table rebuild give no DDL there. Findings are frozen dataclasses whose ``to_dict()`` is
-CONTRACT.md's JSON. Type normalisation lives in :mod:`refint.lint_types`, ``[tool.refint]`` in
-:mod:`refint.lint_config`.
+CONTRACT.md's JSON. Type normalisation lives in :mod:`refint.lint.types`, ``[tool.refint]`` in
+:mod:`refint.lint.config`.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from refint.errors import BadInput
-from refint.lint_config import SEVERITIES, LintConfig, load_config, severity_rank
-from refint.lint_types import literal_default, normalise_type, sqlite_affinity
-from refint.lint_views import around_views
+from refint.lint.config import SEVERITIES, LintConfig, load_config, severity_rank
+from refint.lint.types import literal_default, normalise_type, sqlite_affinity
+from refint.lint.views import around_views
 from refint.model import Action, ForeignKey, Match, Schema, Table
 
 __all__ = ["RULES", "SEVERITIES", "Finding", "LintConfig", "LintReport", "lint", "load_config",
            "literal_default", "normalise_type", "severity_rank", "sqlite_affinity"]
 
 if TYPE_CHECKING:
-    from refint.database import Database
     from refint.engines.base import Engine
 
 DEFAULT_CASCADE_DEPTH = 3
@@ -576,9 +575,9 @@ def _suppressed(f: Finding, ignore: Sequence[str]) -> bool:
     return False
 
 
-def lint(db: Database, *, disable: Sequence[str] = (), ignore: Sequence[str] = (),
+def lint(engine: Engine, schema: Schema, *, disable: Sequence[str] = (), ignore: Sequence[str] = (),
          cascade_depth: int | None = None, only: Sequence[str] = (), config: LintConfig | None = None) -> LintReport:
-    """Run every applicable, enabled rule on ``db``'s schema in a read-only transaction.
+    """Run every applicable, enabled rule on ``schema`` in a read-only transaction.
 
     ``config`` (from :func:`load_config`) adds its ``disable``/``ignore`` lists; explicit arguments win for
     ``cascade_depth``. Unknown rule ids are an error, so a typo never silently disables nothing.
@@ -590,16 +589,15 @@ def lint(db: Database, *, disable: Sequence[str] = (), ignore: Sequence[str] = (
             raise BadInput(f"unknown lint rule {rid!r} (rules: {', '.join(RULES)})")
     depth = cascade_depth if cascade_depth is not None else config.cascade_depth
     ignores = [*config.ignore, *ignore]
-    schema = db.inspect()
-    ctx = Context(schema, db.engine, DEFAULT_CASCADE_DEPTH if depth is None else depth)
+    ctx = Context(schema, engine, DEFAULT_CASCADE_DEPTH if depth is None else depth)
     ran: list[str] = []
     not_applicable: list[str] = []
     found: list[Finding] = []
-    with db.engine.read_only():
+    with engine.read_only():
         for rid, r in RULES.items():
             if rid in disabled or (only and rid not in only):
                 continue
-            if r.applies is not None and not r.applies(db.engine.capabilities):
+            if r.applies is not None and not r.applies(engine.capabilities):
                 not_applicable.append(rid)
                 continue
             ran.append(rid)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,59 @@ from typing import TYPE_CHECKING, Any
 from refint.errors import QueryFailed, UnsafeOperation
 
 if TYPE_CHECKING:
-    from refint.database import Database
+    import sqlalchemy as sa
+
+    from refint.engines.base import Capabilities, Engine
+    from refint.model import Schema
+
+
+class Live:
+    """The engine a change runs on and its live schema: read fresh before a change is planned, and
+    forgotten once it ran (the facade then reads it again on the next call).
+
+    What the manage verbs take instead of the :class:`refint.Database` facade: the engine (which holds the
+    connection), the schemas to read, and nothing else.
+    """
+
+    def __init__(self, engine: Engine, schemas: Sequence[str] | None = None,
+                 schema: Schema | None = None) -> None:
+        self.engine = engine
+        self.schemas = list(schemas) if schemas else None
+        self._schema = schema
+        #: set once a change ran: the caller's cached schema is stale
+        self.changed = False
+
+    @property
+    def name(self) -> str:
+        return self.engine.name
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.engine.capabilities
+
+    @property
+    def conn(self) -> sa.Connection:
+        """A SQLAlchemy connection on the engine's driver connection (they share the transaction)."""
+        from refint.direct import DirectConnection
+
+        conn: Any = self.engine.conn
+        if isinstance(conn, DirectConnection):
+            conn = conn.as_sqlalchemy()
+        return conn  # type: ignore[no-any-return]
+
+    def inspect(self) -> Schema:
+        if self._schema is None:
+            with self.engine.read_only():
+                self._schema = self.engine.read_schema(self.schemas)
+        return self._schema
+
+    def refresh(self) -> Schema:
+        self._schema = None
+        return self.inspect()
+
+    def invalidate(self) -> None:
+        self._schema = None
+        self.changed = True
 
 
 @dataclass(frozen=True)
@@ -137,14 +189,14 @@ FaultHook = Callable[[int, Step, "Runner"], None]
 
 
 class Runner:
-    """Runs SQL on the DB-API connection beneath the Database, with explicit transaction control.
+    """Runs SQL on the DB-API connection beneath the engine, with explicit transaction control.
 
     We use the driver directly, in autocommit with explicit BEGIN/COMMIT, because the plan must decide
     where transactions start and end (CREATE INDEX CONCURRENTLY cannot run inside one, SQLite's
     ``PRAGMA foreign_keys`` is ignored inside one) and SQLAlchemy's implicit begin would get in the way.
     """
 
-    def __init__(self, db: Database, raw: Any | None = None, owner: Any | None = None) -> None:
+    def __init__(self, db: Live, raw: Any | None = None, owner: Any | None = None) -> None:
         self.db = db
         #: the SQLAlchemy connection ``raw`` belongs to: told when the server dropped it (see close)
         self.owner: Any = owner if raw is not None else db.conn
@@ -197,7 +249,7 @@ class Runner:
                 self.raw.autocommit(self._saved)
         except Exception:  # a dead connection: nothing to restore
             pass
-        self.db._schema = None  # the schema changed: the next inspect() reads it again
+        self.db.invalidate()  # the schema changed: the next inspect() reads it again
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         if self.kind == "duckdb":  # a duckdb "cursor" is a second connection: use the connection itself
@@ -267,7 +319,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextmanager
-def _fresh_runner(db: Database, runner: Runner) -> Iterator[Runner]:
+def _fresh_runner(db: Live, runner: Runner) -> Iterator[Runner]:
     """The same runner when its connection still works, else a new connection to the same database."""
     if runner.alive():
         yield runner
@@ -284,7 +336,7 @@ def _fresh_runner(db: Database, runner: Runner) -> Iterator[Runner]:
         conn.close()
 
 
-def apply(db: Database, plan: ChangePlan, *, fault: FaultHook | None = None) -> tuple[list[str], int]:
+def apply(db: Live, plan: ChangePlan, *, fault: FaultHook | None = None) -> tuple[list[str], int]:
     """Run ``plan``; returns (descriptions of the steps done, lock-timeout retries).
 
     On failure: the failing transaction is rolled back, the committed steps are undone in reverse order,
@@ -364,7 +416,7 @@ def _run_group(runner: Runner, plan: ChangePlan, steps: list[Step], start: int, 
         runner.commit()
 
 
-def _undo(db: Database, runner: Runner, plan: ChangePlan, committed: list[Step], failed: Step | None) -> list[str]:
+def _undo(db: Live, runner: Runner, plan: ChangePlan, committed: list[Step], failed: Step | None) -> list[str]:
     """Reverse what committed; returns what could not be undone (empty: back to the old state)."""
     todo = [s for s in reversed(committed) if s.undo]
     if failed is not None and failed.undo_on_fail and failed.undo:

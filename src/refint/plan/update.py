@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from refint.model import Schema, Table
-from refint.plan import Blocked, Plan, Rules, Step, _Builder, _label
+from refint.plan.delete import Blocked, Plan, Rules, Step, _Builder, _label
 
 if TYPE_CHECKING:
     from refint.engines.base import Engine
@@ -35,7 +35,7 @@ class UpdatePlanner:
         return _label(t, self.schema)
 
     def run(self) -> Plan:
-        from refint.plan_ripple import Ripple
+        from refint.plan.ripple import Ripple
 
         t = self.target
         rows = self.b.count(t, self.base, self.params)

@@ -8,7 +8,7 @@ are in docs/manage.md.
   SHARE ROW EXCLUSIVE on both tables, but only for an instant), then ``VALIDATE CONSTRAINT`` in another
   (SHARE UPDATE EXCLUSIVE on the child and ROW SHARE on the parent: writers are not blocked while it
   scans). A supporting index is built ``CONCURRENTLY`` first, outside any transaction.
-- SQLite: the 12-step table rebuild (:mod:`refint.sqlite_rebuild`) in one transaction.
+- SQLite: the 12-step table rebuild (:mod:`refint.manage.sqlite_rebuild`) in one transaction.
 - MySQL/MariaDB: one ``ALTER TABLE``; InnoDB copies the table to add a key while foreign_key_checks
   is on (in-place needs the checks off, which would skip them), and DDL commits at once.
 - DuckDB: no ALTER TABLE for foreign keys at all.
@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from refint.changeplan import ChangePlan, Step
+from refint.manage.changeplan import ChangePlan, Step
 from refint.errors import NotSupported
 from refint.model import Action, ForeignKey, Match, Schema, Table
 
 if TYPE_CHECKING:
-    from refint.database import Database
+    from refint.manage.changeplan import Live
     from refint.engines.base import Engine
 
 MYSQL = ("mysql", "mariadb")
@@ -88,7 +88,7 @@ def _taken_index_names(schema: Schema) -> set[str]:
     return {ix.name.lower() for t in schema.tables for ix in t.indexes} | {t.name.lower() for t in schema.tables}
 
 
-def _index_step(db: Database, table: Table, cols: Sequence[str], name: str, group: int | None) -> Step:
+def _index_step(db: Live, table: Table, cols: Sequence[str], name: str, group: int | None) -> Step:
     e = db.engine
     q = e.quote
     ref = e.table_ref(table.schema, table.name)
@@ -105,7 +105,7 @@ def _index_step(db: Database, table: Table, cols: Sequence[str], name: str, grou
     return Step(what, f"CREATE INDEX {q(name)} ON {ref} ({col_list})", group)
 
 
-def _sqlite_session(db: Database) -> tuple[list[Step], list[Step]]:
+def _sqlite_session(db: Live) -> tuple[list[Step], list[Step]]:
     """PRAGMA foreign_keys OFF (outside the transaction, where it takes effect) and legacy_alter_table ON."""
     cur = db.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -123,9 +123,9 @@ def _sqlite_session(db: Database) -> tuple[list[Step], list[Step]]:
     return before, []
 
 
-def _sqlite_rebuild(db: Database, table: Table, transform: Any) -> list[Step]:
+def _sqlite_rebuild(db: Live, table: Table, transform: Any) -> list[Step]:
     """The in-transaction steps rebuilding ``table`` with ``transform(create_sql, tmp_name)``."""
-    from refint import sqlite_rebuild as sr
+    from refint.manage import sqlite_rebuild as sr
 
     cur = db.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -137,12 +137,12 @@ def _sqlite_rebuild(db: Database, table: Table, transform: Any) -> list[Step]:
     return [Step(d, s, 1, params=p) for d, s, p in sr.rebuild_statements(info, new_sql, tmp)]
 
 
-def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, index: bool, repair: list[Step],
+def add_fk_plan(db: Live, child: Table, parent: Table, fk: ForeignKey, *, index: bool, repair: list[Step],
                 lock_timeout: float, retries: int, rebuild: bool = False) -> ChangePlan:
     e = db.engine
     ref = e.table_ref(child.schema, child.name)
     q = e.quote
-    from refint.manage import has_supporting_index
+    from refint.manage.operations import has_supporting_index
 
     need_index = index and not has_supporting_index(child, fk.columns)
     index_name = _index_name(child, fk.columns, _taken_index_names(db.inspect())) if need_index else ""
@@ -170,7 +170,7 @@ def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, in
         return ChangePlan("add-fk", db.name, tuple(steps), lock_timeout=lock_timeout, retries=retries, notes=(
             f"lock_timeout {lock_timeout:g}s per transaction, up to {retries} retries with backoff",))
     if db.name == "sqlite":
-        from refint import sqlite_rebuild as sr
+        from refint.manage import sqlite_rebuild as sr
 
         before, _after = _sqlite_session(db)
         clause = fk_clause(e, fk)
@@ -200,7 +200,7 @@ def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, in
             raise NotSupported("DuckDB cannot add a foreign key to an existing table (no ALTER TABLE ADD FOREIGN "
                                "KEY, and no referential actions but RESTRICT): add --rebuild to let refint "
                                "re-create the table with the key, in one transaction (see docs/manage.md)")
-        from refint import sqlite_rebuild as sr
+        from refint.manage import sqlite_rebuild as sr
 
         clause = fk_clause(e, fk)
         steps = [Step(s.description, s.sql, 1) for s in repair] + _duckdb_rebuild(
@@ -213,11 +213,11 @@ def add_fk_plan(db: Database, child: Table, parent: Table, fk: ForeignKey, *, in
     raise NotSupported(f"refint has no add-fk recipe for {db.name}")
 
 
-def _duckdb_rebuild(db: Database, table: Table, transform: Any, copy_note: str = "") -> list[Step]:
+def _duckdb_rebuild(db: Live, table: Table, transform: Any, copy_note: str = "") -> list[Step]:
     """CREATE the table again from DuckDB's own CREATE TABLE text as ``transform(create_sql, tmp_name)``
     changes it, copy, drop, rename, re-create its indexes. DuckDB refuses to drop a table other keys refer
     to, so that is refused first."""
-    from refint import sqlite_rebuild as sr
+    from refint.manage import sqlite_rebuild as sr
 
     schema = db.inspect()
     incoming = [c for c, _fk in schema.referencing(table) if c.key != table.key]
@@ -251,7 +251,7 @@ def _duckdb_rebuild(db: Database, table: Table, transform: Any, copy_note: str =
     return steps
 
 
-def drop_fk_plan(db: Database, table: Table, fks: Sequence[ForeignKey], *, lock_timeout: float,
+def drop_fk_plan(db: Live, table: Table, fks: Sequence[ForeignKey], *, lock_timeout: float,
                  retries: int) -> ChangePlan:
     e = db.engine
     ref = e.table_ref(table.schema, table.name)
@@ -279,7 +279,7 @@ def drop_fk_plan(db: Database, table: Table, fks: Sequence[ForeignKey], *, lock_
 
 
 def _drop_spans(sql: str, tmp: str, fks: Sequence[ForeignKey]) -> str:
-    from refint import sqlite_rebuild as sr
+    from refint.manage import sqlite_rebuild as sr
 
     text = sql
     for fk in fks:
@@ -288,7 +288,7 @@ def _drop_spans(sql: str, tmp: str, fks: Sequence[ForeignKey]) -> str:
     return sr.splice_drop(text, tmp, sr.FKSpan(None, (), "", 0, 0))
 
 
-def validate_plan(db: Database, keys: Sequence[tuple[Table, ForeignKey]], *, lock_timeout: float,
+def validate_plan(db: Live, keys: Sequence[tuple[Table, ForeignKey]], *, lock_timeout: float,
                   retries: int) -> ChangePlan:
     e = db.engine
     steps = [Step(f"validate {fk.name} on {t.qualified_name} (writers are not blocked)",
@@ -297,7 +297,7 @@ def validate_plan(db: Database, keys: Sequence[tuple[Table, ForeignKey]], *, loc
     return ChangePlan("validate", db.name, tuple(steps), lock_timeout=lock_timeout, retries=retries)
 
 
-def index_plan(db: Database, schema: Schema, wanted: Sequence[tuple[Table, tuple[str, ...]]]) -> ChangePlan:
+def index_plan(db: Live, schema: Schema, wanted: Sequence[tuple[Table, tuple[str, ...]]]) -> ChangePlan:
     taken = _taken_index_names(schema)
     limit = 64 if db.name in MYSQL else 63
     steps = [_index_step(db, t, cols, _index_name(t, cols, taken, limit), 1) for t, cols in wanted]
@@ -306,7 +306,7 @@ def index_plan(db: Database, schema: Schema, wanted: Sequence[tuple[Table, tuple
     return ChangePlan("index-fks", db.name, tuple(steps), notes)
 
 
-def drop_table_plan(db: Database, table: Table, incoming: Sequence[tuple[Table, ForeignKey]], *,
+def drop_table_plan(db: Live, table: Table, incoming: Sequence[tuple[Table, ForeignKey]], *,
                     lock_timeout: float, retries: int) -> ChangePlan:
     e = db.engine
     ref = e.table_ref(table.schema, table.name)

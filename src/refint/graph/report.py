@@ -14,15 +14,17 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from refint.graph import Graph, build_graph, run_dot, to_dot
-from refint.lint import LintReport, lint
+from refint.graph.build import Graph, build_graph, run_dot, to_dot
+from refint.lint.config import LintConfig
+from refint.lint.rules import LintReport, lint
 
 if TYPE_CHECKING:
-    from refint.check import CheckReport
-    from refint.database import Database
+    from refint.check.checker import CheckReport
+    from refint.engines.base import Engine
     from refint.model import Schema, Table
 
 OVERVIEW_LIMIT = 60
@@ -65,16 +67,17 @@ def clean_svg(svg: str) -> str:
     return _XMLNS.sub("", svg).strip()
 
 
-def report(db: Database, *, check: bool = False, lint_report: LintReport | None = None,
-           check_report: CheckReport | None = None, title: str | None = None,
-           overview_limit: int = OVERVIEW_LIMIT, **lint_options: Any) -> Report:
-    """Build the HTML report for ``db`` (runs lint, and ``check`` when asked; reads only)."""
-    schema = db.inspect()
-    findings = lint_report or lint(db, **lint_options)
-    if check and check_report is None:
-        check_report = db.check()
-    return render_report(schema, findings, check_report, title=title or f"refint report: {db.display}",
-                         engine=db.name, overview_limit=overview_limit)
+def report(engine: Engine, schema: Schema, *, display: str, check_report: CheckReport | None = None,
+           lint_report: LintReport | None = None, title: str | None = None,
+           overview_limit: int = OVERVIEW_LIMIT, disable: Sequence[str] = (), ignore: Sequence[str] = (),
+           config: LintConfig | None = None) -> Report:
+    """Build the HTML report (runs lint unless ``lint_report`` is given; reads only).
+
+    ``display`` names the target in the title (password hidden); ``check_report`` adds the check results.
+    """
+    findings = lint_report or lint(engine, schema, disable=disable, ignore=ignore, config=config)
+    return render_report(schema, findings, check_report, title=title or f"refint report: {display}",
+                         engine=engine.name, overview_limit=overview_limit)
 
 
 def render_report(schema: Schema, findings: LintReport, check_report: CheckReport | None, *, title: str,

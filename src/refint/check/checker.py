@@ -29,7 +29,6 @@ from refint.errors import BadInput, QueryFailed
 from refint.model import ForeignKey, Match, Schema, Table
 
 if TYPE_CHECKING:
-    from refint.database import Database
     from refint.engines.base import Engine
     from refint.relations import Relations
 
@@ -375,7 +374,7 @@ class Checker:
         return checked
 
 
-def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str] = (),
+def check(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), constraints: Sequence[str] = (),
           kinds: Sequence[str] = (), sample: int = 5, timeout: float | None = None,
           relations: Relations | None = None,
           progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
@@ -389,7 +388,6 @@ def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str
             raise BadInput(f"unknown --kind {kind!r} (choose from {', '.join(KINDS)})")
     if sample < 0:
         raise BadInput("--sample must be 0 or more")
-    schema = db.inspect()
     undeclared: set[tuple[Any, ...]] = set()
     if relations is not None:
         from refint.relations import apply_relations
@@ -403,13 +401,13 @@ def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str
                 from refint.errors import NoSuchConstraint
 
                 raise NoSuchConstraint(f"no such constraint: {c}")
-    checker = Checker(db.engine, schema, sample, undeclared=undeclared)
+    checker = Checker(engine, schema, sample, undeclared=undeclared)
     checked = checker.plan(selected, list(kinds) or list(KINDS), constraints)
     violations: list[Violation] = []
-    with db.engine.read_only(), db.engine.cancel_on_interrupt():
-        db.engine.prepare_check()
+    with engine.read_only(), engine.cancel_on_interrupt():
+        engine.prepare_check()
         if timeout:
-            db.engine.set_statement_timeout(timeout)
+            engine.set_statement_timeout(timeout)
         for i, job in enumerate(checker.jobs):
             if progress:
                 progress(i, len(checker.jobs), job.label)
@@ -418,7 +416,7 @@ def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str
             except KeyboardInterrupt:
                 raise
             except Exception as exc:
-                if _interrupted(exc) or db.engine.was_cancelled():
+                if _interrupted(exc) or engine.was_cancelled():
                     raise KeyboardInterrupt from None
                 if not hasattr(exc, "orig") and not type(exc).__module__.startswith(("sqlite3", "duckdb")):
                     raise
@@ -427,7 +425,7 @@ def check(db: Database, *, tables: Sequence[str] = (), constraints: Sequence[str
             progress(len(checker.jobs), len(checker.jobs), "done")
     order = {k: i for i, k in enumerate(KINDS)}
     violations.sort(key=lambda v: (order[v.kind], v.schema or "", v.table, v.constraint or "", v.columns))
-    return CheckReport(checked, tuple(violations), db.name)
+    return CheckReport(checked, tuple(violations), engine.name)
 
 
 def _first_line(exc: BaseException) -> str:
