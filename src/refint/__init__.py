@@ -13,6 +13,7 @@ stay fast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from refint.errors import (
@@ -30,6 +31,8 @@ from refint.errors import (
 
 if TYPE_CHECKING:
     from refint.database import Database
+    from refint.explain import Explanation
+    from refint.relations import Relations
 
 __version__ = "0.1.0"
 
@@ -51,19 +54,36 @@ __all__ = [
 ]
 
 
-def connect(target: Any = None, **kwargs: Any) -> Database:
-    """Open a URL, file path or existing connection; see :func:`refint.database.connect`."""
+def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonly: bool = False,
+            relations: Relations | None = None) -> Database:
+    """Open a URL, a file path, a folder of Parquet/CSV files or a connection you hold, as a
+    [Database][refint.database.Database].
+
+    The same function as [refint.database.connect][], imported on first call so that `import refint`
+    stays light; its signature is repeated here so that help(), IDEs and mypy see the real parameters
+    (`tests/test_api_twins.py` checks that both agree).
+    """
     from refint.database import connect as _connect
 
-    return _connect(target, **kwargs)
+    return _connect(target, schemas=schemas, readonly=readonly, relations=relations)
 
 
 def explain_error(conn: Any, error: BaseException | str, *, statement: str | None = None,
-                  params: Any = None) -> Any:
-    """Which key an IntegrityError broke: see :mod:`refint.explain`.
+                  params: Any = None) -> Explanation:
+    """Which constraint and key an IntegrityError broke (`refint explain`).
 
-    ``conn`` is a Database, or anything :func:`connect` accepts (typically the connection that just
-    raised ``error``; for SQLite, still inside its transaction).
+    Args:
+        conn: a [Database][refint.database.Database], or anything [connect][refint.connect] accepts
+            (typically the connection that just raised `error`; for SQLite, still inside its transaction).
+        error: the exception the driver raised, or its message text.
+        statement: the statement that failed, replayed in a savepoint that is always rolled back.
+        params: the statement's bound parameters.
+
+    Returns:
+        An [Explanation][refint.explain.Explanation].
+
+    Raises:
+        refint.errors.BadInput: the statement cannot be replayed.
     """
     from refint.database import Database, connect as _connect
 

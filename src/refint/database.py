@@ -29,7 +29,13 @@ if TYPE_CHECKING:
     from refint.relations import Relations
 
 class Database:
-    """A connected database, its engine and its (cached) schema model."""
+    """A connected database, its engine and its (cached) schema model: the Python twin of the CLI.
+
+    Made by [refint.connect][]. Each command `refint NAME` is the method `NAME` (dashes become
+    underscores; `plan delete` is `plan_delete`, `add-fk` is `add_foreign_key`), and each of its options
+    a keyword parameter of the same name and default (`tests/test_api_twins.py` keeps the two in step).
+    Read-only methods run in read-only transactions.
+    """
 
     def __init__(self, opened: Opened, *, schemas: Sequence[str] | None = None,
                  schema: Schema | None = None) -> None:
@@ -46,8 +52,14 @@ class Database:
     # -- connection --------------------------------------------------------------------------------
     @property
     def conn(self) -> sa.Connection:
-        """A SQLAlchemy connection to the database (for a file opened read-only, built on request
-        around the driver connection refint reads through: they share one transaction)."""
+        """A SQLAlchemy connection to the database.
+
+        For a file opened read-only it is built on request around the driver connection refint reads through
+        (they share one transaction).
+
+        Returns:
+            A `sqlalchemy.Connection`.
+        """
         from refint.direct import DirectConnection
 
         conn = self._opened.conn
@@ -62,15 +74,22 @@ class Database:
 
     @property
     def capabilities(self) -> Capabilities:
+        """What the engine can do (deferrable keys, MATCH FULL, transactional DDL, ...).
+
+        Returns:
+            The engine's `refint.engines.base.Capabilities`; `docs/engines.md` lists them per engine.
+        """
         return self.engine.capabilities
 
     @property
     def display(self) -> str:
-        """The target as it may be printed (password hidden)."""
+        """The target as it may be printed: the URL with its password hidden, or the path."""
         return self._opened.display
 
     def close(self) -> None:
-        """Close what refint opened; a connection the caller handed in stays open."""
+        """Close what refint opened; a connection the caller handed in stays open (and its transaction
+        untouched).
+        """
         self._opened.close()
         for callback in self._on_close:
             callback()
@@ -84,7 +103,18 @@ class Database:
 
     # -- inspect -----------------------------------------------------------------------------------
     def inspect(self) -> Schema:
-        """Read every constraint into the engine-neutral model (in a read-only transaction)."""
+        """Read every constraint into the engine-neutral model (`refint inspect`).
+
+        Read once, in a read-only transaction, and cached: call [refresh][refint.database.Database.refresh]
+        after changing the schema.
+
+        Returns:
+            The [Schema][refint.model.Schema]: tables with columns, primary key, uniques, checks and foreign keys.
+
+        Raises:
+            refint.errors.NoSuchSchema: a schema given to `connect(schemas=...)` does not exist.
+            refint.errors.QueryFailed: a catalog query failed.
+        """
         if self._schema is None:
             with self.engine.read_only():
                 self._schema = self.engine.read_schema(self.schemas)
@@ -92,29 +122,58 @@ class Database:
 
     @property
     def schema(self) -> Schema:
+        """The cached schema model, read on first use: the same as [inspect][refint.database.Database.inspect]()."""
         return self.inspect()
 
     def refresh(self) -> Schema:
+        """Forget the cached schema and read it again (after a change made outside refint).
+
+        Returns:
+            The new [Schema][refint.model.Schema].
+        """
         self._schema = None
         return self.inspect()
 
     def table(self, name: str, schema: str | None = None) -> Table:
+        """One table of the schema (`refint inspect --table T`).
+
+        Args:
+            name: the table's name, or `schema.name`; the case is folded when that finds exactly one table.
+            schema: the table's schema, when not part of `name`.
+
+        Returns:
+            The [Table][refint.model.Table].
+
+        Raises:
+            refint.errors.NoSuchTable: no table by that name.
+        """
         return self.inspect().table(name, schema)
 
     # -- verbs: each calls one function of a verb package with the engine and the schema model ------
     def check(self, *, tables: Sequence[str] = (), constraints: Sequence[str] = (), kinds: Sequence[str] = (),
               sample: int = 5, timeout: float | None = None, relations: Relations | None = None,
               progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
-        """Every row that breaks a constraint, whether or not the engine enforced it (``refint check``).
+        """Every row that breaks a constraint, whether or not the engine enforced it (`refint check`).
 
-        ``tables``/``constraints``/``kinds`` narrow what is checked (kinds: foreign_key, primary_key,
-        unique, not_null, check); ``sample`` is the number of violating keys kept per constraint;
-        ``timeout`` is a per-statement limit in seconds; ``relations`` adds keys the database does not
-        declare (:func:`refint.relations.load_relations`). ``progress(done, total, label)`` is called
-        between queries. Returns a :class:`refint.check.CheckReport` (``.ok``, ``.violations``).
-        Raises :class:`~refint.errors.BadInput` for an unknown kind, :class:`~refint.errors.NoSuchTable` /
-        :class:`~refint.errors.NoSuchConstraint` for unknown names, :class:`~refint.errors.QueryFailed`
-        when a query fails; Ctrl-C cancels the running query and raises KeyboardInterrupt.
+        Args:
+            tables: only these tables (`--table`).
+            constraints: only these constraints, by name (`--constraint`).
+            kinds: only these kinds: foreign_key, primary_key, unique, not_null, check (`--kind`).
+            sample: violating keys kept per constraint (`--sample`).
+            timeout: per-statement limit in seconds (`--timeout`; SQLite: for the whole run).
+            relations: keys the database does not declare (`--relation`, `--relations`; see
+                `refint.relations.load_relations_file` and `refint.relations.parse_relation`).
+            progress: called as `progress(done, total, label)` between queries.
+
+        Returns:
+            A [CheckReport][refint.check.CheckReport] (`.ok`, `.violations`, `.checked`).
+
+        Raises:
+            refint.errors.BadInput: an unknown kind.
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.NoSuchConstraint: an unknown constraint.
+            refint.errors.QueryFailed: a query failed or timed out (Ctrl-C cancels the running query and raises
+                KeyboardInterrupt).
         """
         from refint.check import check
 
@@ -123,12 +182,19 @@ class Database:
 
     def explain(self, error: BaseException | str, *, statement: str | None = None,
                 params: Any = None) -> Explanation:
-        """Which constraint and key an IntegrityError broke (``refint explain``).
+        """Which constraint and key an IntegrityError broke (`refint explain`).
 
-        ``error`` is the exception the driver raised (or its message text); ``statement``/``params``, when
-        given, are replayed inside a savepoint that is always rolled back, to find the exact keys. Returns
-        a :class:`refint.explain.Explanation`. Raises :class:`~refint.errors.BadInput` for a statement
-        that cannot be replayed.
+        Args:
+            error: the exception the driver raised, or its message text (`--error`).
+            statement: the statement that failed (`--statement`); replayed inside a savepoint that is always
+                rolled back, to find the exact keys.
+            params: the statement's bound parameters.
+
+        Returns:
+            An [Explanation][refint.explain.Explanation].
+
+        Raises:
+            refint.errors.BadInput: the statement cannot be replayed.
         """
         from refint.explain import explain_error
 
@@ -150,16 +216,40 @@ class Database:
                         dry_run: bool = False, rebuild: bool = False, lock_timeout: float = 0.5,
                         retries: int = 8, sample: int = 5, fault: FaultHook | None = None,
                         before_apply: Callable[[ChangePlan], None] | None = None) -> ChangeResult:
-        """Add ``child(cols) -> parent[(cols)]`` with the engine's safe recipe (``refint add-fk``).
+        """Add `child(cols) -> parent[(cols)]` with the engine's safe recipe (`refint add-fk`).
 
-        Orphans are looked for first: when there are any, nothing changes (the result lists them) unless
-        ``repair`` is ``"delete"`` or ``"set-null"`` with ``yes=True``. ``index`` also creates the
-        supporting index; ``rebuild`` allows SQLite's table rebuild; ``lock_timeout`` (seconds) bounds
-        every lock wait, retried ``retries`` times with backoff; ``dry_run`` returns the plan unapplied.
-        ``fault`` and ``before_apply`` are hooks (tests, confirmation prompts). Returns a
-        :class:`refint.manage.ChangeResult`. Raises :class:`~refint.errors.BadInput`,
-        :class:`~refint.errors.NotSupported`, :class:`~refint.errors.UnsafeOperation` or
-        :class:`~refint.errors.QueryFailed` (after undoing what had run).
+        Orphans are looked for first: when there are any, nothing changes (the result lists them) unless `repair`
+        is `"delete"` or `"set-null"` with `yes=True`.
+
+        Args:
+            child: `'table(col, ...)'`; quote names with spaces or capitals: `'"Line Item"(order_id)'`.
+            parent: `'table(col, ...)'`, or `'table'` for its primary key.
+            name: the constraint name (default `CHILD_COLS_fkey`).
+            on_delete: the ON DELETE action.
+            on_update: the ON UPDATE action.
+            match: SIMPLE or FULL.
+            deferrable: DEFERRABLE (PostgreSQL, SQLite).
+            initially_deferred: DEFERRABLE INITIALLY DEFERRED.
+            index: also create the supporting index when missing (PostgreSQL: CONCURRENTLY).
+            repair: what to do with orphans: `"delete"`, `"set-null"` or `"fail"` (default: stop and list them).
+            yes: allow `repair` to change rows.
+            dry_run: return the plan without running it.
+            rebuild: DuckDB: re-create the table with the key (DuckDB has no ALTER for it).
+            lock_timeout: the longest wait for a lock per DDL statement, in seconds.
+            retries: retries with backoff after a lock timeout.
+            sample: orphan keys to list.
+            fault: a fault-injection hook (tests).
+            before_apply: called with the plan just before it runs (the CLI prints the irreversible steps).
+
+        Returns:
+            A [ChangeResult][refint.manage.ChangeResult] (`.ok`, `.orphans`, `.done`, `.plan`).
+
+        Raises:
+            refint.errors.BadInput: a malformed column list, mismatched columns, a parent key that is not unique.
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.NotSupported: the engine cannot express the key (e.g. InnoDB and SET DEFAULT).
+            refint.errors.UnsafeOperation: `repair` would change rows and `yes` is not set.
+            refint.errors.QueryFailed: a statement failed (after undoing what had run).
         """
         from refint.manage import add_foreign_key
 
@@ -176,9 +266,28 @@ class Database:
     def drop_foreign_key(self, table: str, name: str, *, if_exists: bool = False, dry_run: bool = False,
                          lock_timeout: float = 0.5, retries: int = 8, fault: FaultHook | None = None,
                          before_apply: Callable[[ChangePlan], None] | None = None) -> ChangeResult:
-        """Drop the foreign key ``name`` of ``table`` (``refint drop-fk``; SQLite and DuckDB rebuild the
-        table, keeping everything else). ``if_exists`` makes a missing key a no-op. Returns a
-        :class:`refint.manage.ChangeResult`; raises :class:`~refint.errors.NoSuchConstraint`."""
+        """Drop the foreign key `name` of `table` (`refint drop-fk`).
+
+        SQLite and DuckDB rebuild the table, keeping everything else.
+
+        Args:
+            table: the child table.
+            name: the constraint name (an unnamed SQLite key: its columns, `'(customer_id)'`).
+            if_exists: a missing key (or table) is a no-op.
+            dry_run: return the plan without running it.
+            lock_timeout: the longest wait for a lock per DDL statement, in seconds.
+            retries: retries with backoff after a lock timeout.
+            fault: a fault-injection hook (tests).
+            before_apply: called with the plan just before it runs.
+
+        Returns:
+            A [ChangeResult][refint.manage.ChangeResult].
+
+        Raises:
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.NoSuchConstraint: no such key on the table.
+            refint.errors.QueryFailed: a statement failed (after undoing what had run).
+        """
         from refint.manage import drop_foreign_key
 
         live = self._live()
@@ -192,9 +301,28 @@ class Database:
     def validate(self, *, constraint: str | None = None, table: str | None = None, dry_run: bool = False,
                  lock_timeout: float = 0.5, retries: int = 8, sample: int = 5, fault: FaultHook | None = None,
                  before_apply: Callable[[ChangePlan], None] | None = None) -> ChangeResult:
-        """Validate PostgreSQL ``NOT VALID`` keys after checking them for orphans (``refint validate``);
-        on other engines, check every key. Returns a :class:`refint.manage.ChangeResult` whose
-        ``orphans`` are the violations found (then nothing is validated)."""
+        """Validate PostgreSQL `NOT VALID` keys after checking them for orphans (`refint validate`); on
+        other engines, check every key.
+
+        Args:
+            constraint: only this foreign key.
+            table: only the foreign keys of this table.
+            dry_run: return the plan without running it.
+            lock_timeout: the longest wait for a lock per statement, in seconds.
+            retries: retries with backoff after a lock timeout.
+            sample: orphan keys to list.
+            fault: a fault-injection hook (tests).
+            before_apply: called with the plan just before it runs.
+
+        Returns:
+            A [ChangeResult][refint.manage.ChangeResult] whose `orphans` are the violations found (then nothing is
+            validated).
+
+        Raises:
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.NoSuchConstraint: an unknown constraint.
+            refint.errors.QueryFailed: a statement failed.
+        """
         from refint.manage import validate
 
         live = self._live()
@@ -208,8 +336,24 @@ class Database:
     def index_foreign_keys(self, *, table: str | None = None, dry_run: bool = False,
                            fault: FaultHook | None = None,
                            before_apply: Callable[[ChangePlan], None] | None = None) -> ChangeResult:
-        """Create the missing supporting index of each foreign key (``refint index-fks``; PostgreSQL:
-        ``CREATE INDEX CONCURRENTLY``). Returns a :class:`refint.manage.ChangeResult`."""
+        """Create the missing supporting index of each foreign key (`refint index-fks`).
+
+        Leading columns equal to the key, in order, count as an index; partial indexes do not. PostgreSQL uses
+        `CREATE INDEX CONCURRENTLY`.
+
+        Args:
+            table: only the foreign keys of this table.
+            dry_run: return the plan without running it.
+            fault: a fault-injection hook (tests).
+            before_apply: called with the plan just before it runs.
+
+        Returns:
+            A [ChangeResult][refint.manage.ChangeResult].
+
+        Raises:
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.QueryFailed: a statement failed.
+        """
         from refint.manage import index_foreign_keys
 
         live = self._live()
@@ -222,9 +366,29 @@ class Database:
                    dry_run: bool = False, lock_timeout: float = 0.5, retries: int = 8,
                    fault: FaultHook | None = None,
                    before_apply: Callable[[ChangePlan], None] | None = None) -> ChangeResult:
-        """Drop ``table`` (``refint drop-table``); with ``cascade_constraints`` first the keys pointing at
-        it (Oracle's ``DROP TABLE ... CASCADE CONSTRAINTS``). Without it, a referenced table is refused
-        with :class:`~refint.errors.UnsafeOperation`. Returns a :class:`refint.manage.ChangeResult`."""
+        """Drop `table` (`refint drop-table`).
+
+        With `cascade_constraints`, first the keys of other tables pointing at it (Oracle's `DROP TABLE ...
+        CASCADE CONSTRAINTS`); their rows stay.
+
+        Args:
+            table: the table to drop.
+            cascade_constraints: drop the keys referring to it first.
+            if_exists: a missing table is a no-op.
+            dry_run: return the plan without running it.
+            lock_timeout: the longest wait for a lock per DDL statement, in seconds.
+            retries: retries with backoff after a lock timeout.
+            fault: a fault-injection hook (tests).
+            before_apply: called with the plan just before it runs.
+
+        Returns:
+            A [ChangeResult][refint.manage.ChangeResult].
+
+        Raises:
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.UnsafeOperation: the table is referenced and `cascade_constraints` is not set.
+            refint.errors.QueryFailed: a statement failed (after undoing what had run).
+        """
         from refint.manage import drop_table
 
         live = self._live()
@@ -236,57 +400,119 @@ class Database:
             self._changed(live)
 
     def ddl(self, dialect: str, *, keep_schema: bool = True) -> DDLResult:
-        """The schema's constraints as DDL for ``dialect`` (postgresql, mysql, sqlite, oracle, duckdb),
-        with every clause it cannot express listed (``refint ddl``). ``keep_schema=False`` leaves schema
-        names out. Returns a :class:`refint.manage.DDLResult`; raises :class:`~refint.errors.BadInput`
-        for an unknown dialect."""
+        """The schema's constraints as DDL for another dialect, with every clause it cannot express listed
+        (`refint ddl`).
+
+        Args:
+            dialect: postgresql, mysql, sqlite, oracle or duckdb.
+            keep_schema: qualify table names with their schema (`--no-schema` sets it to False).
+
+        Returns:
+            A [DDLResult][refint.manage.DDLResult] (`.text()`, `.untranslated`, `.ok`).
+
+        Raises:
+            refint.errors.BadInput: an unknown dialect.
+        """
         from refint.manage import render_ddl
 
         return render_ddl(self.inspect(), dialect, keep_schema=keep_schema)
 
     # -- reading the design ----------------------------------------------------------------------------
     def plan_delete(self, table: str, where: str, *, sample: int = 3) -> Plan:
-        """What ``DELETE FROM table WHERE where`` would do through every key, by the engine's own rules,
-        without changing anything (``refint plan delete``). Returns a :class:`refint.plan.Plan`
-        (``.ok``, ``.certain``, ``.deleted``, ``.updated``, ``.blocked_by``, ``.steps``); ``sample`` keys
-        are kept per step. Raises :class:`~refint.errors.BadInput` for a malformed predicate and
-        :class:`~refint.errors.NoSuchTable` for an unknown table."""
+        """What `DELETE FROM table WHERE where` would do through every key, by the engine's own rules,
+        without changing anything (`refint plan delete`).
+
+        Args:
+            table: the table the statement deletes from.
+            where: one SQL predicate of the target engine.
+            sample: sample keys kept per step.
+
+        Returns:
+            A [Plan][refint.plan.Plan] (`.ok`, `.certain`, `.deleted`, `.updated`, `.blocked_by`, `.steps`).
+
+        Raises:
+            refint.errors.BadInput: a malformed or writing predicate.
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.QueryFailed: a query failed.
+        """
         from refint.plan import plan_delete
 
         return plan_delete(self.engine, self.inspect(), table, where, sample=sample)
 
     def plan_update(self, table: str, set: str, where: str, *, sample: int = 3) -> Plan:
-        """What ``UPDATE table SET set WHERE where`` would do through every key (``refint plan update``).
-        Returns a :class:`refint.plan.Plan`; raises as :meth:`plan_delete` does."""
+        """What `UPDATE table SET set WHERE where` would do through every key (`refint plan update`).
+
+        Args:
+            table: the table the statement updates.
+            set: `'column = expression, ...'` in the target engine's SQL.
+            where: one SQL predicate of the target engine.
+            sample: sample keys kept per step.
+
+        Returns:
+            A [Plan][refint.plan.Plan].
+
+        Raises:
+            refint.errors.BadInput: a malformed assignment or predicate.
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.QueryFailed: a query failed.
+        """
         from refint.plan import plan_update
 
         return plan_update(self.engine, self.inspect(), table, set, where, sample=sample)
 
     def order(self, purpose: str = "load") -> Order:
-        """Table order for ``purpose`` (load, delete or drop), with the keys each cycle must defer and how
-        (``refint order``). Returns a :class:`refint.order.Order`; raises
-        :class:`~refint.errors.BadInput` for an unknown purpose."""
+        """The table order for loading, emptying or dropping, with the keys each cycle must defer and how
+        (`refint order`).
+
+        Args:
+            purpose: load, delete or drop (`--for`).
+
+        Returns:
+            An [Order][refint.order.Order] (`.order`, `.cycles`, `.deferred`); `refint.order.sql.script` turns it
+            into SQL.
+
+        Raises:
+            refint.errors.BadInput: an unknown purpose.
+        """
         from refint.order import order
 
         return order(self.inspect(), purpose, capabilities=self.capabilities, engine=self.name)
 
     def lint(self, *, disable: Sequence[str] = (), ignore: Sequence[str] = (), cascade_depth: int | None = None,
              only: Sequence[str] = (), config: LintConfig | None = None) -> LintReport:
-        """Foreign-key design findings, each with a rule id, severity, message and fix (``refint lint``).
+        """Foreign-key design findings, each with a rule id, severity, message and fix (`refint lint`).
 
-        ``disable``/``only`` choose rules by id, ``ignore`` suppresses findings on a constraint or table
-        name, ``cascade_depth`` is the longest ON DELETE CASCADE chain allowed, ``config`` comes from
-        :func:`refint.lint.load_config` (``[tool.refint]``). Returns a :class:`refint.lint.LintReport`;
-        raises :class:`~refint.errors.BadInput` for an unknown rule id."""
+        Args:
+            disable: rules not to run, by id (`--disable`).
+            ignore: suppress findings on a constraint: `NAME`, `table.NAME` or `rule:NAME` (`--ignore`).
+            cascade_depth: the longest ON DELETE CASCADE chain allowed (`--cascade-depth`).
+            only: run only these rules (`--rule`).
+            config: `[tool.refint]` settings, from `refint.lint.load_config`.
+
+        Returns:
+            A [LintReport][refint.lint.LintReport]; `.failed(severity)` is the CLI's `--fail-on`.
+
+        Raises:
+            refint.errors.BadInput: an unknown rule id.
+        """
         from refint.lint import lint
 
         return lint(self.engine, self.inspect(), disable=disable, ignore=ignore, cascade_depth=cascade_depth,
                     only=only, config=config)
 
     def graph(self, table: str | None = None, depth: int = 1) -> Graph:
-        """The foreign-key graph, or the tables within ``depth`` keys of ``table`` (``refint graph``).
-        Returns a :class:`refint.graph.Graph` (``render(g, fmt)``, ``g.to_dict()``); raises
-        :class:`~refint.errors.NoSuchTable`."""
+        """The foreign-key graph, or the tables within `depth` keys of `table` (`refint graph`).
+
+        Args:
+            table: only the neighbourhood of this table.
+            depth: how many foreign keys away from `table`, in either direction.
+
+        Returns:
+            A [Graph][refint.graph.Graph]; `refint.graph.render(g, "mermaid")` (or dot, svg) draws it.
+
+        Raises:
+            refint.errors.NoSuchTable: an unknown table.
+        """
         from refint.graph import build_graph
 
         return build_graph(self.inspect(), table, depth)
@@ -294,9 +520,24 @@ class Database:
     def report(self, *, check: bool = False, title: str | None = None, overview_limit: int = 60,
                disable: Sequence[str] = (), ignore: Sequence[str] = (),
                config: LintConfig | None = None) -> Report:
-        """A self-contained HTML report: graph, lint findings, every table, and with ``check`` the check
-        results (``refint report``). ``disable``/``ignore``/``config`` go to :meth:`lint`. Returns a
-        :class:`refint.graph.report.Report`; ``.write(path)`` saves it."""
+        """A self-contained HTML report: graph, lint findings, every table, and with `check` the check
+        results (`refint report`).
+
+        Args:
+            check: also check every row.
+            title: the report's title (default: the target).
+            overview_limit: draw the whole-schema graph only up to this many tables.
+            disable: lint rules to leave out.
+            ignore: lint findings to suppress.
+            config: `[tool.refint]` settings for lint.
+
+        Returns:
+            A [Report][refint.graph.report.Report]; `.write(path)` saves it.
+
+        Raises:
+            refint.errors.BadInput: an unknown lint rule id.
+            refint.errors.QueryFailed: a check query failed.
+        """
         from refint.graph.report import report
 
         check_report = self.check() if check else None
@@ -307,9 +548,24 @@ class Database:
 
 def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonly: bool = False,
             relations: Relations | None = None) -> Database:
-    """Open ``target`` (URL, path, ``REFINT_URL`` when None, or an open connection) as a Database.
+    """Open `target` as a [Database][refint.database.Database] (the CLI's TARGET, `--schema`, `--relations`).
 
-    A folder opens as a database of its Parquet/CSV files (see :mod:`refint.files`).
+    Args:
+        target: a URL (`postgresql://postgres@127.0.0.1/shop`), a file path (SQLite, DuckDB), a folder of
+            Parquet/CSV files (read by an in-memory DuckDB, see `refint.files`), an open DB-API or
+            SQLAlchemy connection (never closed by refint), or None for the `REFINT_URL` environment
+            variable.
+        schemas: only these schemas (default: every user schema).
+        readonly: open a file read-only (the read-only verbs of the CLI do).
+        relations: for a folder: the keys, uniques and relationships its files do not declare.
+
+    Returns:
+        The [Database][refint.database.Database]; use it as a context manager, or call `close()`.
+
+    Raises:
+        refint.errors.InvalidTarget: not a URL, path or connection refint understands, or a path that
+            does not exist (refint never creates an empty database by accident).
+        refint.errors.ConnectionFailed: the server could not be reached or refused the login.
     """
     import os
 
