@@ -26,6 +26,7 @@ import pytest
 import refint
 from refint.cli.main import COMMANDS, cli
 from refint.database import Database, connect
+from refint.testing import assert_integrity
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -190,7 +191,7 @@ def test_every_public_member_of_database_says_what_it_does(name: str) -> None:
 def test_no_method_takes_arbitrary_keywords() -> None:
     """``**kwargs`` hides the parameters from help(), IDEs and mypy (issue 13)."""
     funcs = [getattr(Database, n) for n in _public_members() if callable(getattr(Database, n))]
-    funcs += [refint.connect, connect, refint.explain_error]
+    funcs += [refint.connect, connect, refint.explain_error, assert_integrity]
     for fn in funcs:
         kinds = {p.kind for p in inspect.signature(fn).parameters.values()}
         assert inspect.Parameter.VAR_KEYWORD not in kinds, f"{fn.__qualname__} takes **kwargs"
@@ -199,6 +200,14 @@ def test_no_method_takes_arbitrary_keywords() -> None:
 def test_refint_connect_shows_the_real_signature() -> None:
     """``refint.connect`` is a lazy wrapper (``import refint`` stays light): its signature is the real one."""
     assert inspect.signature(refint.connect) == inspect.signature(connect)
+
+
+def test_assert_integrity_takes_what_check_takes() -> None:
+    """``assert_integrity(target, ...)`` narrows the check exactly as ``Database.check`` does."""
+    theirs = {n: p.default for n, p in inspect.signature(Database.check).parameters.items()
+              if n not in ("self", "progress")}
+    ours = {n: p.default for n, p in inspect.signature(assert_integrity).parameters.items() if n != "target"}
+    assert ours == theirs
 
 
 def test_help_shows_the_real_parameters() -> None:

@@ -9,12 +9,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from refint.check.checker import CheckReport
 
+if TYPE_CHECKING:
+    from refint.relations import Relations
+
 
 def format_report(report: CheckReport) -> str:
+    """The message of assert_integrity's AssertionError: one line per violated constraint, then its sample keys."""
     lines = [f"{len(report.violations)} violated constraints:"]
     for v in report.violations:
         where = f"{v.schema}.{v.table}" if v.schema else v.table
@@ -24,14 +29,32 @@ def format_report(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
-def assert_integrity(target: Any, **check_options: Any) -> CheckReport:
-    """Run ``check`` on ``target`` (anything :func:`refint.connect` takes, or a Database); raise
-    AssertionError listing every violation when there is one. Returns the report when clean."""
+def assert_integrity(target: Any, *, tables: Sequence[str] = (), constraints: Sequence[str] = (),
+                     kinds: Sequence[str] = (), sample: int = 5, timeout: float | None = None,
+                     relations: Relations | None = None) -> CheckReport:
+    """Check `target` and fail with a readable list of every violation.
+
+    Args:
+        target: anything [refint.connect][] takes, or a [Database][refint.database.Database] (left open).
+        tables: only these tables.
+        constraints: only these constraints, by name.
+        kinds: only these kinds (foreign_key, primary_key, unique, not_null, check).
+        sample: violating keys listed per constraint.
+        timeout: per-statement limit in seconds.
+        relations: keys the database does not declare.
+
+    Returns:
+        The [CheckReport][refint.check.CheckReport], when nothing is violated.
+
+    Raises:
+        AssertionError: something is violated; the message lists each constraint and its sample keys.
+    """
     from refint.database import Database, connect
 
     db = target if isinstance(target, Database) else connect(target)
     try:
-        report = db.check(**check_options)
+        report = db.check(tables=tables, constraints=constraints, kinds=kinds, sample=sample,
+                          timeout=timeout, relations=relations)
     finally:
         if db is not target:
             db.close()

@@ -1,0 +1,142 @@
+"""The docs cannot rot: the site builds with ``mkdocs build --strict`` (a broken link, anchor or API
+reference fails), and every shell and Python example of README.md and docs/ runs against the bundled
+example database (the convention is in docs/contributing.md; the extraction in tests/docs_examples.py).
+
+Each example runs in a fresh directory holding a copy of ``examples/`` plus the few files the docs name:
+``data/`` (the school's tables as CSV files), ``relations.toml`` (their keys) and ``warehouse.duckdb``
+(the same tables in DuckDB, no keys declared), all built from ``examples/school.db``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import unreachable
+from tests.docs_examples import Example, examples
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+EXAMPLES = [e for path in DOCS for e in examples(path)]
+BIN = Path(sys.executable).parent
+
+RELATIONS = """\
+# the school's keys, for the CSV files of data/ (which declare none)
+[tables.department]
+primary_key = ["dept_id"]
+[tables.teacher]
+primary_key = ["teacher_id"]
+[tables.student]
+primary_key = ["student_id"]
+[tables.course]
+primary_key = ["course_id"]
+[tables.section]
+primary_key = ["course_id", "term"]
+[tables.enrollment]
+primary_key = ["student_id", "course_id", "term"]
+
+[[relations]]
+relation = "teacher(dept_id) -> department(dept_id)"
+[[relations]]
+relation = "student(advisor_id) -> teacher(teacher_id)"
+[[relations]]
+relation = "course(dept_id) -> department(dept_id)"
+[[relations]]
+relation = "section(course_id) -> course(course_id)"
+[[relations]]
+relation = "enrollment(student_id) -> student(student_id)"
+[[relations]]
+relation = "enrollment(course_id, term) -> section(course_id, term)"
+"""
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("docs-template")
+    shutil.copytree(ROOT / "examples", base / "examples")
+    data = base / "data"
+    data.mkdir()
+    conn = sqlite3.connect(base / "examples" / "school.db")
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    for t in tables:
+        cur = conn.execute(f'SELECT * FROM "{t}"')
+        with open(data / f"{t}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow([d[0] for d in cur.description])
+            w.writerows(cur)
+    conn.close()
+    (base / "relations.toml").write_text(RELATIONS)
+    import duckdb
+
+    duck = duckdb.connect(str(base / "warehouse.duckdb"))
+    for t in tables:
+        duck.execute(f"CREATE TABLE \"{t}\" AS SELECT * FROM read_csv_auto('{data / (t + '.csv')}')")
+    duck.close()
+    return base
+
+
+@pytest.fixture
+def workdir(template: Path, tmp_path: Path) -> Path:
+    work = tmp_path / "work"
+    shutil.copytree(template, work)
+    return work
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFINT_")}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["COLUMNS"] = "120"
+    return env
+
+
+def _tools(command: str) -> list[str]:
+    """The programs a shell line pipes into (``| dot -Tpng``): each must be installed."""
+    return [seg.split()[0] for seg in command.split("|")[1:] if seg.strip()]
+
+
+def test_every_doc_has_been_read() -> None:
+    """Guards the extraction: the README's tour and Python example are among the examples."""
+    readme = [e for e in EXAMPLES if e.path.name == "README.md"]
+    assert any(e.kind == "python" for e in readme)
+    assert any(e.code.startswith("refint check examples/school.db") and e.exit_code == 1 for e in readme)
+    assert len(EXAMPLES) > 30
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
+def test_example_runs(example: Example, workdir: Path) -> None:
+    if example.skip:
+        pytest.skip(f"marked in {example.id}: {example.skip}")
+    if example.kind == "python":
+        cmd = [sys.executable, "-c", example.code]
+    else:
+        for tool in _tools(example.code):
+            if shutil.which(tool) is None:
+                unreachable(f"{example.id} pipes into {tool}, which is not installed")
+        cmd = ["bash", "-o", "pipefail", "-c", example.code]
+    proc = subprocess.run(cmd, cwd=workdir, env=_env(), capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr, f"{example.id}: {example.code}\n{proc.stderr}"
+    assert proc.returncode == example.exit_code, (
+        f"{example.id}: `{example.code.strip()}` exited {proc.returncode}, the docs say {example.exit_code}\n"
+        f"stdout: {proc.stdout[-1500:]}\nstderr: {proc.stderr[-1500:]}")
+
+
+def test_mkdocs_build_strict(tmp_path: Path) -> None:
+    """A broken link, a missing anchor, a page out of the nav or an unresolvable API reference fails."""
+    mkdocs = BIN / "mkdocs"
+    if not mkdocs.exists():
+        unreachable("mkdocs is not installed (pip install -e '.[test]')")
+    env = {**_env(), "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([str(mkdocs), "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    api = (tmp_path / "site" / "api" / "index.html").read_text()
+    for anchor in ("refint.database.Database.check", "refint.connect", "refint.testing.assert_integrity",
+                   "refint.errors.RefintError", "refint.check.CheckReport"):
+        assert f'id="{anchor}"' in api, anchor
