@@ -270,15 +270,13 @@ class Database:
 
         SQLite and DuckDB rebuild the table, keeping everything else.
 
+        `dry_run`, `lock_timeout`, `retries`, `fault` and `before_apply` are as in
+        [add_foreign_key][refint.database.Database.add_foreign_key].
+
         Args:
             table: the child table.
             name: the constraint name (an unnamed SQLite key: its columns, `'(customer_id)'`).
             if_exists: a missing key (or table) is a no-op.
-            dry_run: return the plan without running it.
-            lock_timeout: the longest wait for a lock per DDL statement, in seconds.
-            retries: retries with backoff after a lock timeout.
-            fault: a fault-injection hook (tests).
-            before_apply: called with the plan just before it runs.
 
         Returns:
             A [ChangeResult][refint.manage.ChangeResult].
@@ -304,15 +302,13 @@ class Database:
         """Validate PostgreSQL `NOT VALID` keys after checking them for orphans (`refint validate`); on
         other engines, check every key.
 
+        `dry_run`, `lock_timeout`, `retries`, `fault` and `before_apply` are as in
+        [add_foreign_key][refint.database.Database.add_foreign_key].
+
         Args:
             constraint: only this foreign key.
             table: only the foreign keys of this table.
-            dry_run: return the plan without running it.
-            lock_timeout: the longest wait for a lock per statement, in seconds.
-            retries: retries with backoff after a lock timeout.
             sample: orphan keys to list.
-            fault: a fault-injection hook (tests).
-            before_apply: called with the plan just before it runs.
 
         Returns:
             A [ChangeResult][refint.manage.ChangeResult] whose `orphans` are the violations found (then nothing is
@@ -341,11 +337,11 @@ class Database:
         Leading columns equal to the key, in order, count as an index; partial indexes do not. PostgreSQL uses
         `CREATE INDEX CONCURRENTLY`.
 
+        `dry_run`, `fault` and `before_apply` are as in
+        [add_foreign_key][refint.database.Database.add_foreign_key].
+
         Args:
             table: only the foreign keys of this table.
-            dry_run: return the plan without running it.
-            fault: a fault-injection hook (tests).
-            before_apply: called with the plan just before it runs.
 
         Returns:
             A [ChangeResult][refint.manage.ChangeResult].
@@ -371,15 +367,13 @@ class Database:
         With `cascade_constraints`, first the keys of other tables pointing at it (Oracle's `DROP TABLE ...
         CASCADE CONSTRAINTS`); their rows stay.
 
+        `dry_run`, `lock_timeout`, `retries`, `fault` and `before_apply` are as in
+        [add_foreign_key][refint.database.Database.add_foreign_key].
+
         Args:
             table: the table to drop.
             cascade_constraints: drop the keys referring to it first.
             if_exists: a missing table is a no-op.
-            dry_run: return the plan without running it.
-            lock_timeout: the longest wait for a lock per DDL statement, in seconds.
-            retries: retries with backoff after a lock timeout.
-            fault: a fault-injection hook (tests).
-            before_apply: called with the plan just before it runs.
 
         Returns:
             A [ChangeResult][refint.manage.ChangeResult].
