@@ -140,3 +140,44 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     for anchor in ("refint.database.Database.check", "refint.connect", "refint.testing.assert_integrity",
                    "refint.errors.RefintError", "refint.check.CheckReport"):
         assert f'id="{anchor}"' in api, anchor
+
+
+def test_the_extraction_follows_the_convention(tmp_path: Path) -> None:
+    """docs/contributing.md's rules, on a page written for the purpose."""
+    page = tmp_path / "page.md"
+    page.write_text("""\
+```text
+refint check TARGET [--table T]
+```
+
+```console
+$ refint check examples/school.db   # exit 1
+✗ examples/school.db: ...
+$ pip install refint
+```
+
+```sh
+python3 -m venv .venv && .venv/bin/refint order examples/school.db
+REFINT_URL=examples/school.db refint lint \\
+    --fail-on error
+refint graph spark://x   # docs-test: skip needs Java
+```
+
+<!-- docs-test: skip needs a server -->
+```sh
+refint check postgresql://postgres@127.0.0.1/shop
+```
+
+```python
+print("hello")
+```
+""")
+    got = [(e.line, e.kind, e.code, e.exit_code, e.skip) for e in examples(page)]
+    assert got == [
+        (6, "sh", "refint check examples/school.db   # exit 1", 1, None),
+        (12, "sh", "refint order examples/school.db", 0, None),
+        (13, "sh", "REFINT_URL=examples/school.db refint lint  --fail-on error", 0, None),
+        (15, "sh", "refint graph spark://x   # docs-test: skip needs Java", 0, "needs Java"),
+        (20, "sh", "refint check postgresql://postgres@127.0.0.1/shop", 0, "needs a server"),
+        (24, "python", 'print("hello")\n', 0, None),
+    ]
