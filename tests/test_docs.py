@@ -4,13 +4,19 @@ example database (the convention is in docs/contributing.md; the extraction in t
 
 Each example runs in a fresh directory holding a copy of ``examples/`` plus the few files the docs name:
 ``data/`` (the school's tables as CSV files), ``relations.toml`` (their keys) and ``warehouse.duckdb``
-(the same tables in DuckDB, no keys declared), all built from ``examples/school.db``.
+(the same tables in DuckDB, no keys declared), all built from ``examples/school.db``. An example naming
+``postgresql://postgres@127.0.0.1/school`` or ``mariadb://root@127.0.0.1:3306/school`` runs against a real
+database of that server, created for the session and loaded with the same school (its keys added
+``NOT VALID`` / with checks off, so the planted problems are there too), the URL substituted.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
 import shutil
 import sqlite3
 import subprocess
@@ -19,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import unreachable
+from tests.conftest import _my_admin, _pg_admin, unreachable
 from tests.docs_examples import Example, examples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +88,88 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
+SERVER_URL = {
+    "postgresql": re.compile(r"postgresql://postgres@127\.0\.0\.1(?::5432)?/school\b"),
+    "mariadb": re.compile(r"mariadb://root@127\.0\.0\.1(?::3306)?/school\b"),
+}
+
+
+def _school_script(dialect: str) -> tuple[list[str], list[tuple[str, list[str], list[tuple[object, ...]]]]]:
+    """(statements, [(table, columns, rows)]) that rebuild the example on a server: bare tables, the rows,
+    then the constraints as `refint ddl` writes them for the dialect (keys and checks not validated)."""
+    import refint
+
+    with refint.connect(ROOT / "examples" / "school.db") as db:
+        schema = db.inspect()
+        keys = [st for st in db.ddl(dialect).text().split(";\n") if st.strip()]
+        conn = sqlite3.connect(ROOT / "examples" / "school.db")
+        q = db.engine.quote if dialect == "postgresql" else (lambda n: f"`{n}`")
+        creates, data = [], []
+        for t in schema.tables:
+            cols = []
+            for c in t.columns:
+                typ = "VARCHAR(255)" if dialect == "mysql" and c.type.upper() == "TEXT" else c.type
+                cols.append(f"{q(c.name)} {typ}{'' if c.nullable else ' NOT NULL'}")
+            creates.append(f"CREATE TABLE {q(t.name)} ({', '.join(cols)})")
+            names = [c.name for c in t.columns]
+            rows = conn.execute(f'SELECT {", ".join(chr(34) + n + chr(34) for n in names)} FROM "{t.name}"').fetchall()
+            data.append((f"INSERT INTO {q(t.name)} ({', '.join(q(n) for n in names)}) VALUES "
+                         f"({', '.join(['%s'] * len(names))})", names, rows))
+        conn.close()
+    if dialect == "postgresql":  # the planted orphans and CHECK violations stay, as in the SQLite file
+        keys = [k + " NOT VALID" if " FOREIGN KEY " in k or " CHECK " in k else k for k in keys]
+    return creates + keys, data
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[Callable[[str], str]]:
+    """engine -> the URL of a school database on that server, created on first use, dropped at the end."""
+    made: dict[str, str] = {}
+    drops: list[Callable[[], object]] = []
+
+    def get(engine: str) -> str:
+        if engine in made:
+            return made[engine]
+        name = f"refint_docs_{uuid.uuid4().hex[:8]}"
+        if engine == "postgresql":
+            admin = _pg_admin()
+            admin.execute(f'CREATE DATABASE "{name}"')
+            drops.append(lambda: (admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'), admin.close()))
+            import psycopg
+
+            statements, data = _school_script("postgresql")
+            with psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={name}") as conn:
+                for st in statements[:len(data)]:
+                    conn.execute(st)
+                for sql, _, rows in data:
+                    conn.cursor().executemany(sql, rows)
+                for st in statements[len(data):]:
+                    conn.execute(st)
+            made[engine] = f"postgresql://postgres@127.0.0.1:5432/{name}"
+        else:
+            admin = _my_admin()
+            admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            drops.append(lambda: (admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`"), admin.close()))
+            statements, data = _school_script("mysql")
+            conn = _my_admin(name)
+            cur = conn.cursor()
+            cur.execute("SET SESSION foreign_key_checks = 0")
+            cur.execute("SET SESSION check_constraint_checks = 0")
+            for st in statements[:len(data)]:
+                cur.execute(st)
+            for sql, _, rows in data:
+                cur.executemany(sql, rows)
+            for st in statements[len(data):]:
+                cur.execute(st)
+            conn.close()
+            made[engine] = f"mariadb://root@127.0.0.1:3306/{name}"
+        return made[engine]
+
+    yield get
+    for drop in drops:
+        drop()
+
+
 @pytest.fixture
 def workdir(template: Path, tmp_path: Path) -> Path:
     work = tmp_path / "work"
@@ -110,16 +198,20 @@ def test_every_doc_has_been_read() -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
-def test_example_runs(example: Example, workdir: Path) -> None:
+def test_example_runs(example: Example, workdir: Path, server_url: Callable[[str], str]) -> None:
     if example.skip:
         pytest.skip(f"marked in {example.id}: {example.skip}")
+    code = example.code
+    for engine, pattern in SERVER_URL.items():
+        if pattern.search(code):
+            code = pattern.sub(server_url(engine), code)
     if example.kind == "python":
-        cmd = [sys.executable, "-c", example.code]
+        cmd = [sys.executable, "-c", code]
     else:
-        for tool in _tools(example.code):
+        for tool in _tools(code):
             if shutil.which(tool) is None:
                 unreachable(f"{example.id} pipes into {tool}, which is not installed")
-        cmd = ["bash", "-o", "pipefail", "-c", example.code]
+        cmd = ["bash", "-o", "pipefail", "-c", code]
     proc = subprocess.run(cmd, cwd=workdir, env=_env(), capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr, f"{example.id}: {example.code}\n{proc.stderr}"
     assert proc.returncode == example.exit_code, (
