@@ -171,3 +171,88 @@ def test_postgres_escape_strings_in_where_and_set(make_db: Any) -> None:
     assert json.loads(proc.stdout)["updated"] == {"p": 1, "c": 1}
     # an escape string does not hide a quote from the check: the second ' is still open
     assert_one_line_error(refint("plan", "delete", db.url, "p", "--where", "name = E'it\\'"), "unterminated")
+
+
+# -- item 8: an error text from another engine --------------------------------------------------------
+
+@pytest.mark.parametrize(("engine", "message", "family"), [
+    ("mariadb", "FOREIGN KEY constraint failed", "SQLite"),
+    ("mariadb", 'insert or update on table "c" violates foreign key constraint "c_p"', "PostgreSQL"),
+    ("postgresql", "(1452) Cannot add or update a child row: a foreign key constraint fails (`x`.`c`, "
+                   "CONSTRAINT `c_p` FOREIGN KEY (`p_id`) REFERENCES `p` (`id`))", "MySQL/MariaDB"),
+    ("sqlite", 'update or delete on table "p" violates foreign key constraint "c_p" on table "c"', "PostgreSQL"),
+])
+def test_explain_recognises_another_engines_message(make_db: Any, engine: str, message: str, family: str) -> None:
+    db = make_db(engine)
+    db.run(KILL_SETUP)
+    for statement in ((), ("--statement", "INSERT INTO c VALUES (4, 99)")):
+        proc = refint("explain", db.url, "--error", message, *statement)
+        assert_one_line_error(proc, f"a {family} error message", "the database that raised it")
+    assert db.query("SELECT count(*) FROM c") == [(3,)]
+
+
+# -- item 12: Oracle's integrity errors, explained against the model ---------------------------------
+
+ORACLE_SETUP = """
+CREATE SCHEMA hr;
+CREATE TABLE hr.departments (department_id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE hr.employees (employee_id int PRIMARY KEY, last_name varchar(25) NOT NULL, department_id int,
+  CONSTRAINT emp_dept_fk FOREIGN KEY (department_id) REFERENCES hr.departments (department_id));
+CREATE TABLE hr.job_history (employee_id int, department_id int,
+  CONSTRAINT jhist_dept_fk FOREIGN KEY (department_id) REFERENCES hr.departments (department_id));
+"""
+HELP = "\nHelp: https://docs.oracle.com/error-help/db/ora-{}/"
+
+
+class _OracleError:
+    """python-oracledb's _Error: what its exceptions carry in args[0]."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.full_code = message[:9]
+
+
+class IntegrityError(Exception):  # stands for oracledb.IntegrityError (oracledb itself is not needed)
+    __module__ = "oracledb.exceptions"
+
+
+def test_oracle_errors_explained_against_the_model(make_db: Any) -> None:
+    import json
+
+    import refint as lib
+
+    db = make_db("postgresql")
+    db.run(ORACLE_SETUP)
+    cases = {
+        "ORA-02291: integrity constraint (HR.EMP_DEPT_FK) violated - parent key not found": "missing_parent",
+        "ORA-02292: integrity constraint (HR.EMP_DEPT_FK) violated - child record found": "still_referenced",
+    }
+    for message, kind in cases.items():
+        proc = refint("explain", db.url, "--error", message + HELP.format(message[4:9]), "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        got = json.loads(proc.stdout)
+        assert (got["engine"], got["kind"], got["constraint"], got["schema"], got["table"], got["columns"],
+                got["referred_table"], got["referred_columns"]) == (
+            "oracle", kind, "emp_dept_fk", "hr", "employees", ["department_id"], "departments", ["department_id"])
+        result = lib.explain_error(db.url, IntegrityError(_OracleError(message)))
+        assert (result.kind, result.constraint) == (kind, "emp_dept_fk")
+    proc = refint("explain", db.url, "--error", 'ORA-01400: cannot insert NULL into ("HR"."EMPLOYEES"."LAST_NAME")',
+                  "--format", "json")
+    got = json.loads(proc.stdout)
+    assert (got["kind"], got["table"], got["columns"]) == ("not_null", "employees", ["last_name"])
+    assert "hr.employees.last_name is NOT NULL" in got["notes"][0]
+    proc = refint("explain", db.url, "--error", "ORA-02449: unique/primary keys in table referenced by foreign keys",
+                  "--statement", "DROP TABLE HR.DEPARTMENTS", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got["kind"] == "referenced_by_keys" and got["table"] == "departments"
+    assert sorted((k["constraint"], k["table"]) for k in got["referencing_keys"]) == [
+        ("emp_dept_fk", "hr.employees"), ("jhist_dept_fk", "hr.job_history")]
+    assert got["suggestion"] == "refint drop-table TARGET departments --cascade-constraints"
+    # the suggested command does what Oracle's DROP TABLE ... CASCADE CONSTRAINTS would
+    proc = refint("drop-table", db.url, "hr.departments", "--cascade-constraints")
+    assert proc.returncode == 0, proc.stderr
+    assert db.query("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == [(0,)]
+    proc = refint("explain", db.url, "--error", "ORA-02291: integrity constraint (HR.NO_SUCH_FK) violated - "
+                  "parent key not found", "--format", "json")
+    assert json.loads(proc.stdout)["table"] is None and "no foreign key HR.NO_SUCH_FK" in proc.stdout

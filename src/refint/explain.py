@@ -11,6 +11,10 @@
   check in the caller's open transaction (a deferred key failing at COMMIT leaves it open), and
   elsewhere it reports the constraint and any orphans present now.
 
+- Oracle (ORA-02291/02292/02449/01400): explained against the target's model (refint.explain_oracle).
+- A message of one engine given to a target of another is refused: replays and row reads mean nothing
+  on a database that did not raise the error.
+
 Parsing an engine's *error message* with regular expressions is fine: it is the engine's documented
 wording, not DDL.
 """
@@ -40,7 +44,9 @@ SQLITE_FK = "FOREIGN KEY constraint failed"
 @dataclass(frozen=True)
 class Explanation:
     engine: str
-    kind: str  # "missing_parent" | "still_referenced" | "unknown"
+    #: "missing_parent" | "still_referenced" | "unknown"; Oracle also "referenced_by_keys" (ORA-02449,
+    #: DROP TABLE of a referenced table) and "not_null" (ORA-01400/01407)
+    kind: str
     constraint: str | None = None
     schema: str | None = None
     table: str | None = None
@@ -51,6 +57,10 @@ class Explanation:
     referencing_rows: int | None = None
     message: str = ""
     notes: tuple[str, ...] = field(default=())
+    #: the keys of other tables that refer to ``table`` (ORA-02449): {constraint, table, columns, ...}
+    referencing_keys: tuple[dict[str, Any], ...] = ()
+    #: a refint command that does what the failed statement meant to (ORA-02449: drop-table --cascade-...)
+    suggestion: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +68,7 @@ class Explanation:
             "table": self.table, "columns": list(self.columns), "referred_table": self.referred_table,
             "referred_columns": list(self.referred_columns), "keys": [dict(k) for k in self.keys],
             "referencing_rows": self.referencing_rows, "message": self.message, "notes": list(self.notes),
+            "referencing_keys": [dict(k) for k in self.referencing_keys], "suggestion": self.suggestion,
         }
 
 
@@ -78,7 +89,30 @@ def _error_text(error: BaseException | str) -> str:
     args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
     if len(args) == 2 and isinstance(args[0], int):
         return f"({args[0]}) {args[1]}"
+    if args and isinstance(getattr(args[0], "message", None), str):  # python-oracledb: args[0] is its _Error
+        return str(args[0].message)
     return str(orig)
+
+
+#: engine families: an error text is explained only on a target of the engine that wrote it, since the
+#: explanation replays statements and reads rows there (Oracle's, which refint has no engine for, is
+#: explained against any target's model: refint.explain_oracle)
+FAMILIES = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MySQL/MariaDB", "sqlite": "SQLite"}
+
+
+def message_engine(text: str) -> str | None:
+    """Which engine wrote this error text: "postgresql", "mysql", "sqlite", "oracle" or None."""
+    from refint.explain_oracle import is_oracle
+
+    if PG_CHILD.search(text) or PG_PARENT.search(text):
+        return "postgresql"
+    if MY_FK.search(text) or re.match(r"\s*\(?(1451|1452|1216|1217)\b", text):
+        return "mysql"
+    if SQLITE_FK in text or "FOREIGN KEY constraint failed" in text:
+        return "sqlite"
+    if is_oracle(text):
+        return "oracle"
+    return None
 
 
 def explain_error(engine: Engine, schema: Schema, error: BaseException | str, *, statement: str | None = None,
@@ -87,7 +121,15 @@ def explain_error(engine: Engine, schema: Schema, error: BaseException | str, *,
     text = _error_text(error)
     orig: Any = getattr(error, "orig", None) or error
     diag = getattr(orig, "diag", None)
-    if engine.name == "postgresql" or PG_CHILD.search(text) or PG_PARENT.search(text):
+    source = message_engine(text)
+    if source == "oracle":
+        from refint.explain_oracle import explain_oracle
+
+        return explain_oracle(engine.name, schema, text, statement)
+    if source is not None and engine.name in FAMILIES and FAMILIES[source] != FAMILIES[engine.name]:
+        raise BadInput(f"this is a {FAMILIES[source]} error message and the target is {FAMILIES[engine.name]}: "
+                       "explain it against the database that raised it")
+    if engine.name == "postgresql" or source == "postgresql":
         return _explain_pg(engine, schema, text, diag)
     match = MY_FK.search(text)
     if match:
