@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from refint.model import Table
-from refint.plan.delete import Blocked, Rules, _Builder
+from refint.plan.base import Blocked, Rules, _Builder
 from refint.sqltext import tokenize
 
 

@@ -31,7 +31,7 @@ import networkx as nx
 
 from refint.errors import BadInput
 from refint.model import Action, ForeignKey, Table
-from refint.plan.delete import MAX_LEVELS, Blocked, Step, TKey, _effective, _is_deferred, _not, _or, _true
+from refint.plan.base import MAX_LEVELS, Blocked, Step, TKey, _effective, _is_deferred, _not, _or, _true
 from refint.plan.keys import Findings, _mentions, _null_safe_eq, check_new_values, old_alias
 
 if TYPE_CHECKING:

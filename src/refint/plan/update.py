@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from refint.model import Schema, Table
-from refint.plan.delete import Blocked, Plan, Rules, Step, _Builder, _label
+from refint.plan.base import Blocked, Plan, Rules, Step, _Builder, _label
 
 if TYPE_CHECKING:
     from refint.engines.base import Engine
