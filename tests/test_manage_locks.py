@@ -142,3 +142,67 @@ def test_lock_timeout_gives_up_and_leaves_the_old_state(make_db: Any, mode: str)
     # and once the lock is gone, the change gets through
     with refint.connect(db.url) as conn:
         assert conn.add_foreign_key("child(pid)", "parent", lock_timeout=0.1, retries=2).applied
+
+
+#: ACCESS EXCLUSIVE blocks the orphan check itself (it reads both tables); EXCLUSIVE lets the check read
+#: and blocks ADD ... NOT VALID (SHARE ROW EXCLUSIVE on both tables): both waits must be retried
+PARENT_LOCKS = ["ACCESS EXCLUSIVE", "EXCLUSIVE"]
+
+
+def _hold_parent(db: Any, mode: str) -> Any:
+    holder = db.dbapi()
+    holder.autocommit = False
+    holder.execute(f"LOCK TABLE parent IN {mode} MODE")
+    return holder
+
+
+def _small_db(make_db: Any) -> Any:
+    db = make_db("postgresql")
+    db.run("CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int PRIMARY KEY, pid int);"
+           "INSERT INTO parent VALUES (1), (2); INSERT INTO child VALUES (1, 1), (2, 2), (3, NULL);")
+    return db
+
+
+@pytest.mark.parametrize("mode", PARENT_LOCKS)
+def test_retries_wait_out_a_lock_on_the_parent(make_db: Any, mode: str) -> None:
+    """Issue 12 item 9: another session holds a lock on the *parent*; once refint is seen waiting for it,
+    the lock is kept one more second (five times the 0.2 s lock_timeout, so that wait times out) and then
+    released: add-fk --retries 8 gets through after retrying."""
+    import json
+    import subprocess
+    import sys
+
+    db = _small_db(make_db)
+    holder = _hold_parent(db, mode)
+    watcher = db.dbapi()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "refint", "add-fk", db.url, "child(pid)", "parent",
+                                 "--lock-timeout", "0.2", "--retries", "8", "--format", "json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline and not watcher.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'refint' AND wait_event_type = 'Lock'"
+        ).fetchall():
+            time.sleep(0.02)
+        time.sleep(1.0)
+    finally:
+        holder.rollback()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    result = json.loads(out)
+    assert result["applied"] and result["retries"] >= 1, result
+    assert db.query("SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f'") == [("child_pid_fkey", True)]
+
+
+@pytest.mark.parametrize("mode", PARENT_LOCKS)
+def test_a_parent_locked_throughout_fails_after_the_retries(make_db: Any, mode: str) -> None:
+    from tests.test_cli import assert_one_line_error, refint as cli
+
+    db = _small_db(make_db)
+    holder = _hold_parent(db, mode)
+    try:
+        proc = cli("add-fk", db.url, "child(pid)", "parent", "--lock-timeout", "0.2", "--retries", "2")
+    finally:
+        holder.rollback()
+    assert_one_line_error(proc, "lock timeout", "timed out on each of 3 attempts", "nothing")
+    assert db.query("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == [(0,)]

@@ -313,6 +313,18 @@ def is_lock_timeout(exc: BaseException) -> bool:
     return bool(args) and args[0] in (1205,)  # MySQL/MariaDB lock wait timeout
 
 
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retry ``attempt`` (1, 2, ...) after a lock timeout: exponential, capped at 5 s,
+    with jitter so that two waiting sessions do not retry in step."""
+    return float(min(5.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+
+
+def lock_timeout_note(exc: BaseException, attempts: int) -> str:
+    """How a lock timeout ended a step: the engine's own line and how many times it was tried."""
+    tried = f" (timed out on each of {attempts} attempts)" if attempts > 1 else ""
+    return _first_line(exc) + tried
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"
@@ -363,11 +375,11 @@ def apply(db: Live, plan: ChangePlan, *, fault: FaultHook | None = None) -> tupl
                     if is_lock_timeout(exc) and attempt < plan.retries:
                         attempt += 1
                         retries += 1
-                        time.sleep(min(5.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+                        time.sleep(backoff(attempt))
                         continue
                     failed = steps[0] if steps[0].group is None else None
                     undone = _undo(db, runner, plan, committed, failed)
-                    raise QueryFailed(_failure(exc, steps, undone, committed)) from exc
+                    raise QueryFailed(_failure(exc, steps, undone, committed, attempt + 1)) from exc
             index += len(steps)
             committed.extend(steps)
             done.extend(s.description for s in steps)
@@ -448,9 +460,11 @@ def _undo(db: Live, runner: Runner, plan: ChangePlan, committed: list[Step], fai
     return left
 
 
-def _failure(exc: BaseException, steps: list[Step], left: list[str], committed: list[Step]) -> str:
+def _failure(exc: BaseException, steps: list[Step], left: list[str], committed: list[Step],
+             attempts: int = 1) -> str:
     what = steps[0].description if len(steps) == 1 else f"{steps[0].description} ... ({len(steps)} steps)"
     state = ("nothing was changed" if not committed and not left else
              "the database is back in its old state" if not left else
              "NOT undone: " + "; ".join(left))
-    return f"failed at '{what}': {_first_line(exc)}; {state}"
+    why = lock_timeout_note(exc, attempts) if is_lock_timeout(exc) else _first_line(exc)
+    return f"failed at '{what}': {why}; {state}"

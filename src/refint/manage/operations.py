@@ -169,29 +169,40 @@ def _same_key(a: ForeignKey, b: ForeignKey) -> bool:
             and a.on_delete == b.on_delete and a.on_update == b.on_update)
 
 
-def find_orphans(db: Live, child: Table, fk: ForeignKey, sample: int = 5,
-                 lock_timeout: float | None = None) -> list[Violation]:
-    """The rows the new key would reject, found by ``check``'s own anti-join (read-only).
+def find_orphans(db: Live, child: Table, fk: ForeignKey, sample: int = 5, lock_timeout: float | None = None,
+                 retries: int = 0) -> tuple[list[Violation], int]:
+    """The rows the new key would reject, found by ``check``'s own anti-join (read-only); returns them
+    and the number of lock-timeout retries it took.
 
     On PostgreSQL the read waits at most ``lock_timeout`` for a table lock (a pending ACCESS EXCLUSIVE
-    lock would otherwise make it, and every writer queued behind it, wait indefinitely).
+    lock would otherwise make it, and every writer queued behind it, wait indefinitely); a lock timeout,
+    on the child or on the parent, is retried with the executor's backoff up to ``retries`` times.
     """
-    from refint.manage.changeplan import is_lock_timeout
+    import time
+
+    from refint.manage.changeplan import backoff, is_lock_timeout, lock_timeout_note
     from refint.check.checker import Checker
 
     schema = db.inspect()
-    try:
-        with db.engine.read_only():
-            if lock_timeout is not None and db.name == "postgresql":
-                db.engine.raw(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'")
-            return Checker(db.engine, schema, sample).foreign_key(child, fk)
-    except Exception as exc:
-        cause = getattr(exc, "orig", None) or exc
-        if is_lock_timeout(cause):
+    attempt = 0
+    while True:
+        try:
+            with db.engine.read_only():
+                if lock_timeout is not None and db.name == "postgresql":
+                    db.engine.raw(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'")
+                return Checker(db.engine, schema, sample).foreign_key(child, fk), attempt
+        except Exception as exc:
+            cause = getattr(exc, "orig", None) or exc
+            if not is_lock_timeout(cause):
+                raise
+            if attempt < retries:
+                attempt += 1
+                time.sleep(backoff(attempt))
+                continue
             raise QueryFailed(f"lock timeout ({lock_timeout:g}s) while looking for orphans of "
-                              f"{child.qualified_name}: another transaction holds a lock on it or its parent; "
-                              "nothing changed") from exc
-        raise
+                              f"{child.qualified_name}: another transaction holds a lock on it or on "
+                              f"{fk.referred_table}: {lock_timeout_note(cause, attempt + 1)}; nothing changed"
+                              ) from exc
 
 
 def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = None,
@@ -224,13 +235,13 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
         for t, other in schema.foreign_keys:
             if other.name and fk.name and other.name.lower() == fk.name.lower():
                 raise BadInput(f"a foreign key named {fk.name} already exists (on {t.qualified_name})")
-    orphans = find_orphans(db, c_table, fk, sample, lock_timeout)
+    orphans, waited = find_orphans(db, c_table, fk, sample, lock_timeout, retries)
     n_orphans = sum(v.count for v in orphans)
     repair_sql: list[Step] = []
     if orphans:
         if repair in (None, "fail"):
             plan = ChangePlan("add-fk", db.name)
-            return ChangeResult("add-fk", False, dry_run, False, plan, orphans=tuple(orphans),
+            return ChangeResult("add-fk", False, dry_run, False, plan, orphans=tuple(orphans), retries=waited,
                                 message=f"{n_orphans} rows of {c_table.qualified_name} have no parent in "
                                         f"{p_table.qualified_name}; nothing changed (--repair delete|set-null "
                                         "would fix them)")
@@ -246,22 +257,23 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
         repair_sql.append(Step(touch, recipes.repair_sql(db.engine, c_table, p_table, fk, repair or "delete")))
     plan = recipes.add_fk_plan(db, c_table, p_table, fk, index=index, repair=repair_sql,
                                lock_timeout=lock_timeout, retries=retries, rebuild=rebuild)
-    return _run("add-fk", db, plan, dry_run, fault, before_apply, orphans=orphans,
+    return _run("add-fk", db, plan, dry_run, fault, before_apply, orphans=orphans, waited=waited,
                 details={"constraint": fk.name,
                          "copies_table": db.name in ("mysql", "mariadb", "sqlite", "duckdb")})
 
 
 def _run(operation: str, db: Live, plan: ChangePlan, dry_run: bool, fault: FaultHook | None,
          before_apply: BeforeApply | None, orphans: Sequence[Violation] = (),
-         details: dict[str, Any] | None = None) -> ChangeResult:
+         details: dict[str, Any] | None = None, waited: int = 0) -> ChangeResult:
+    """Print (dry run) or apply the plan; ``waited``: lock-timeout retries already spent looking for orphans."""
     if dry_run:
-        return ChangeResult(operation, True, True, False, plan, orphans=tuple(orphans),
+        return ChangeResult(operation, True, True, False, plan, orphans=tuple(orphans), retries=waited,
                             message="dry run: nothing changed", details=details or {})
     if before_apply is not None:
         before_apply(plan)
     done, retries = apply(db, plan, fault=fault)
     db.invalidate()
-    return ChangeResult(operation, True, False, True, plan, tuple(done), "done", tuple(orphans), retries,
+    return ChangeResult(operation, True, False, True, plan, tuple(done), "done", tuple(orphans), waited + retries,
                         details or {})
 
 
@@ -326,8 +338,10 @@ def validate(db: Live, *, constraint: str | None = None, table: str | None = Non
         raise NoSuchConstraint(f"no foreign key named {constraint}")
     orphans: list[Violation] = []
     to_validate: list[tuple[Table, ForeignKey]] = []
+    check_retries = 0
     for t, fk in keys:
-        found = find_orphans(db, t, fk, sample, lock_timeout)
+        found, waited = find_orphans(db, t, fk, sample, lock_timeout, retries)
+        check_retries += waited
         orphans.extend(found)
         if not found and db.capabilities.not_valid and fk.validated is False:
             to_validate.append((t, fk))
@@ -336,8 +350,9 @@ def validate(db: Live, *, constraint: str | None = None, table: str | None = Non
     details = {"checked": len(keys), "validated": names}
     if not plan.steps:
         return ChangeResult("validate", not orphans, dry_run, False, plan, orphans=tuple(orphans), details=details,
-                            message=f"{len(keys)} foreign keys checked, {len(orphans)} with orphans")
-    result = _run("validate", db, plan, dry_run, fault, before_apply, orphans=orphans, details=details)
+                            retries=check_retries, message=f"{len(keys)} foreign keys checked, {len(orphans)} with orphans")
+    result = _run("validate", db, plan, dry_run, fault, before_apply, orphans=orphans, details=details,
+                  waited=check_retries)
     return replace(result, ok=not orphans)
 
 
