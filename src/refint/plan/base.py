@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from refint.model import Action, ForeignKey, Schema, Table
+from refint.model import Action, ForeignKey, Match, Schema, Table
 
 if TYPE_CHECKING:
     from refint.engines.base import Engine
@@ -40,6 +40,10 @@ class Rules:
     #: InnoDB stops cascades nested deeper than this
     max_cascade_depth: int | None = None
     per_connection: bool = False
+    #: the keys that refer to a table are visited in byte order of ``database/constraint`` (InnoDB)
+    keys_in_id_order: bool = False
+    #: MATCH FULL is enforced (a key mixing NULL and non-NULL values is refused: PostgreSQL)
+    match_full: bool = False
 
     @classmethod
     def for_engine(cls, engine: Engine) -> Rules:
@@ -55,6 +59,8 @@ class Rules:
             set_default_works=caps.set_default_works,
             max_cascade_depth=15 if name in ("mysql", "mariadb") else None,
             per_connection=caps.foreign_keys_per_connection,
+            keys_in_id_order=name in ("mysql", "mariadb"),
+            match_full=Match.FULL in caps.match,
         )
 
 

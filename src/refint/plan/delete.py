@@ -80,7 +80,7 @@ def _parse_check(engine: Engine, target: Table, pred: str, sets: dict[str, str] 
 # -- DELETE ---------------------------------------------------------------------------------------------
 class _Delete:
     def __init__(self, engine: Engine, schema: Schema, target: Table, pred: str, rules: Rules,
-                 sample: int) -> None:
+                 sample: int, first: set[int] | None = None) -> None:
         self.b = _Builder(engine, schema)
         self.engine, self.schema, self.target, self.base, self.rules = engine, schema, target, pred, rules
         self.sample_n = sample
@@ -89,6 +89,8 @@ class _Delete:
         self.keys: dict[tuple[TKey, str | None, int], str] = {}
         self.notes: list[str] = []
         self.depth: dict[TKey, int] = {}
+        #: only these keys (ids) cascade out of the target itself (InnoDB's earlier keys, plan/innodb.py)
+        self.first = first
 
     def label(self, t: Table) -> str:
         return _label(t, self.schema)
@@ -101,6 +103,8 @@ class _Delete:
         while frontier:
             parent = frontier.pop()
             for child, fk in self.schema.referencing(parent):
+                if self.first is not None and parent.key == self.target.key and id(fk) not in self.first:
+                    continue
                 if fk.on_delete is Action.CASCADE and _effective(fk.on_delete, self.rules) is Action.CASCADE:
                     g.add_edge(parent.key, child.key, fk=fk, id=id(fk))
                     if child.key not in seen:
@@ -115,6 +119,10 @@ class _Delete:
         return self.keys[k]
 
     def run(self) -> Plan:
+        return self.effects(self.closure())
+
+    def closure(self) -> nx.MultiDiGraph:
+        """The predicate of the rows removed from every table the cascades reach (``self.pred``)."""
         g = self.cascade_graph()
         cond = nx.condensation(g)
         for comp in nx.topological_sort(cond):
@@ -134,7 +142,7 @@ class _Delete:
                     depth = max(depth, self.depth.get(p, 0) + 1)
                 self.pred[t.key] = _or(parts)
                 self.depth[t.key] = depth
-        return self.effects(g)
+        return g
 
     def unroll(self, g: nx.MultiDiGraph, tables: list[Table]) -> None:
         """Cascades inside a cycle: level k holds rows reached by k steps; stop when nothing grows."""
@@ -265,6 +273,16 @@ class _Delete:
                     else:
                         blocked.append(rec)
                 elif removed and self.order_matters(action, fk, child, hit):
+                    from refint.plan.innodb import key_order_verdict
+
+                    verdict = key_order_verdict(self, g, counts[self.target.key], parent, child, fk)
+                    if verdict is not None:
+                        if verdict:
+                            blocked.append(Blocked(name, self.label(child), verdict, f"{verdict} rows of "
+                                                   f"{self.label(child)} still refer to the deleted row when InnoDB "
+                                                   f"checks {action.value} {name}, before the cascades that remove "
+                                                   "them (keys are visited in order of database/name bytes)"))
+                        continue
                     order_dep.append(Blocked(name, self.label(child), removed,
                                              f"{removed} referencing rows are removed by the same statement; "
                                              f"whether {action.value} sees them first depends on row/trigger "

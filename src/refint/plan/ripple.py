@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from refint.errors import BadInput
-from refint.model import Action, ForeignKey, Table
+from refint.model import Action, ForeignKey, Match, Table
 from refint.plan.base import MAX_LEVELS, Blocked, Step, TKey, _effective, _is_deferred, _not, _or, _true
 from refint.plan.keys import Findings, _mentions, _null_safe_eq, check_new_values, old_alias
 
@@ -462,6 +462,11 @@ class Ripple:
             ends = self.ends(parent, fk.referred_columns)
             base = f"FROM {st.chg} WHERE ({moved}) AND {present}"
             reqs = [f"SELECT count(*) {base} AND {_not(f'{new} IN ({ends})')}"]
+            full = self.rules.match_full and fk.match is Match.FULL and len(fk.columns) > 1
+            if full:  # like an insert of the new key: MATCH FULL refuses a key mixing NULL and non-NULL
+                some = " OR ".join(f"{q(c)} IS NULL" for c in fk.columns)
+                reqs.append(f"SELECT count(*) FROM {st.chg} WHERE ({moved}) AND ({some}) AND NOT "
+                            f"({' AND '.join(f'{q(c)} IS NULL' for c in fk.columns)})")
             if self.rules.row_by_row and parent.key in self.state:
                 mine = "".join(f" AND refint_w{i} = 0" for i in own)
                 now = f"SELECT {', '.join(q(c) for c in fk.referred_columns)} FROM {self.engine.from_table(parent)}"
@@ -470,6 +475,10 @@ class Ripple:
             assert row is not None
             values = [int(v or 0) for v in row]
             bad = values[0]
+            mixed = values.pop(1) if full else 0
+            if mixed:
+                up.blocked.append(Blocked(fk.name, up.label(t), mixed, f"MATCH FULL: new values of "
+                                          f"{', '.join(fk.columns)} mix NULL and non-NULL"))
             if bad:
                 at = "commit" if _is_deferred(fk, self.rules) else "statement"
                 rec = Blocked(fk.name, up.label(t), bad, f"new values of {', '.join(fk.columns)} have no row in "
