@@ -202,12 +202,22 @@ class DirectConnection:
         if self.invalidated:
             raise DriverError(RuntimeError("the connection was invalidated by an interrupted statement"), sql)
         try:
+            if self.kind == "sqlite":  # writers may hold the lock for a moment: wait for them
+                from refint.engines.sqlite_locks import retry_busy
+
+                return retry_busy(fn)
             return fn()
         except KeyboardInterrupt:
             self.invalidated = True
             raise
         except Exception as exc:
             if type(exc).__module__.split(".")[0] in ("sqlite3", "_sqlite3", "duckdb", "_duckdb", "pymysql", "psycopg"):
+                if self.kind == "sqlite":
+                    from refint.engines.sqlite_locks import hot_journal, main_file
+
+                    stuck = hot_journal(exc, main_file(self.raw))
+                    if stuck is not None:
+                        raise stuck from None
                 raise DriverError(exc, sql) from exc
             raise
 
@@ -254,7 +264,11 @@ def _sqlite_version() -> tuple[int, ...]:
 def open_sqlite(uri: str) -> DirectConnection:
     import sqlite3
 
-    return DirectConnection(sqlite3.connect(uri, uri=True, check_same_thread=False), "sqlite")
+    from refint.engines.sqlite_locks import BUSY_TIMEOUT_MS
+
+    # a short busy timeout: DirectConnection retries a statement that met a writer's lock (sqlite_locks)
+    raw = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    return DirectConnection(raw, "sqlite")
 
 
 def open_duckdb(path: str, *, read_only: bool) -> DirectConnection:

@@ -20,17 +20,20 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from refint.engines.base import Capabilities, Engine
+from refint.engines.sqlite_locks import BUSY_TIMEOUT_MS, hot_journal, main_file, retry_busy
 from refint.errors import NoSuchSchema
 from refint.model import Action, Check, Column, ForeignKey, Index, Match, PrimaryKey, Schema, Table, Unique
 
 if TYPE_CHECKING:
     from refint.engines.sqlite_ddl import ParsedTable
+
+T = TypeVar("T")
 
 TABLES_SQL = (
     "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
@@ -164,9 +167,9 @@ class SQLite(Engine):
         dbapi = self._dbapi()
         # one-column keys hash as plain values (a third of the memory of 1-tuples), wider keys as tuples
         single = len(fk.columns) == 1
-        rows = dbapi.execute(f"SELECT {p_cols} FROM {self.from_table(parent)} WHERE {p_nn}")
+        rows = self._locked(lambda: dbapi.execute(f"SELECT {p_cols} FROM {self.from_table(parent)} WHERE {p_nn}"))
         parents: set[Any] = set(map(itemgetter(0), rows)) if single else set(rows)
-        cursor = dbapi.execute(f"SELECT {c_cols} FROM {self.from_table(child)} WHERE {c_nn}")
+        cursor = self._locked(lambda: dbapi.execute(f"SELECT {c_cols} FROM {self.from_table(child)} WHERE {c_nn}"))
         total = 0
         smallest: set[Any] = set()
         deadline = getattr(self, "_deadline", None)
@@ -240,13 +243,14 @@ class SQLite(Engine):
         def run(bound: tuple[int | None, int | None]) -> tuple[int, list[tuple[Any, ...]]]:
             conn = getattr(local, "conn", None)
             if conn is None:
-                conn = local.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                conn = local.conn = sqlite3.connect(uri, uri=True, check_same_thread=False,
+                                                    timeout=BUSY_TIMEOUT_MS / 1000)
                 conn.set_progress_handler(self._stop_requested, 20_000)
                 with lock:
                     opened.append(conn)
             cond, args = where(*bound)
             total, keys = 0, list[tuple[Any, ...]]()
-            for key, n in conn.execute(statement(cond), args):
+            for key, n in self._locked(lambda: conn.execute(statement(cond), args)):
                 total += n
                 if len(keys) < sample:
                     keys.append((key,))
@@ -284,6 +288,17 @@ class SQLite(Engine):
         if not keys or not all(type(k) is int for k in keys):
             return None
         return sorted({keys[len(keys) * i // parts] for i in range(1, parts)})
+
+    def _locked(self, run: Callable[[], T]) -> T:
+        """A statement on a driver connection of our own: retried while writers hold the lock, and a
+        hot journal said in one line (sqlite_locks)."""
+        try:
+            return retry_busy(run, stop=self._stop_requested)
+        except sqlite3.Error as exc:
+            stuck = hot_journal(exc, main_file(self._dbapi()))
+            if stuck is not None:
+                raise stuck from None
+            raise
 
     def _stop_requested(self) -> int:
         """Progress-handler verdict: Ctrl-C was pressed or ``--timeout`` has passed."""
