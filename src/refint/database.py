@@ -117,7 +117,7 @@ class Database:
         """
         if self._schema is None:
             with self.engine.read_only():
-                self._schema = self.engine.read_schema(self.schemas)
+                self._schema = self.engine.mark_dangling(self.engine.read_schema(self.schemas))
         return self._schema
 
     @property

@@ -163,6 +163,9 @@ class ForeignKey:
     initially_deferred: bool = False
     validated: bool | None = None
     enforced: bool | None = None
+    #: the referred table does not exist (a dangling key: SQLite accepts ``REFERENCES nosuch``; MySQL and
+    #: MariaDB keep a key whose parent was dropped under ``FOREIGN_KEY_CHECKS=0``)
+    parent_missing: bool = False
 
     @property
     def referred(self) -> tuple[str | None, str]:
@@ -182,7 +185,7 @@ class ForeignKey:
             "initially_deferred": self.initially_deferred,
             "validated": self.validated,
             "enforced": self.enforced,
-        }
+        } | ({"parent_missing": True} if self.parent_missing else {})
 
 
 def _by_name(items: Iterable[Any]) -> tuple[Any, ...]:

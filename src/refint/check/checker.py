@@ -19,7 +19,7 @@ What is queried and what is trusted (docs/check.md):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -65,6 +65,8 @@ class Violation:
     referred_schema: str | None = None
     referred_table: str | None = None
     referred_columns: tuple[str, ...] | None = None
+    #: the key's referred table does not exist (a dangling key): every row that sets the key violates it
+    parent_missing: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -78,6 +80,8 @@ class Violation:
             out["referred_schema"] = self.referred_schema
             out["referred_table"] = self.referred_table
             out["referred_columns"] = list(self.referred_columns or ())
+        if self.parent_missing:
+            out["parent_missing"] = True
         out["count"] = self.count
         out["sample"] = [dict(s) for s in self.sample]
         out["message"] = self.message
@@ -152,9 +156,10 @@ class Checker:
     # -- foreign keys ------------------------------------------------------------------------------
     def foreign_key(self, table: Table, fk: ForeignKey) -> list[Violation]:
         parent = self.schema.get(fk.referred)
+        if fk.parent_missing or (parent is None and not self.engine.table_exists(*fk.referred)):
+            return self.dangling(table, fk)
         parent_src = self.source(parent) if parent else self.engine.table_ref(*fk.referred)
         c_cols = [f"c.{self.q(c)}" for c in fk.columns]
-        select = ", ".join(c_cols)
         child_indexed = any(ix.columns[: len(fk.columns)] == fk.columns and not ix.partial for ix in table.indexes)
         sql = self.engine.orphan_sql(
             child=self.source(table), parent=parent_src,
@@ -179,16 +184,46 @@ class Checker:
                 f"Key ({', '.join(fk.columns)})=({', '.join(_fmt(v) for v in key)}) "
                 f"is not present in table \"{target}\"."))
         if fk.match is Match.FULL and len(fk.columns) > 1:
-            some_null = " OR ".join(f"{c} IS NULL" for c in c_cols)
-            some_set = " OR ".join(f"{c} IS NOT NULL" for c in c_cols)
-            aliased = ", ".join(f"{c} AS k{i}" for i, c in enumerate(c_cols))
-            sql = self.engine.sample_order(
-                f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
-                f"WHERE ({some_null}) AND ({some_set}) GROUP BY {select}", len(c_cols))
-            total, keys = self._fetch(sql, len(c_cols))
-            if total:
-                out.append(self._fk_violation(
-                    table, fk, total, keys, "MATCH FULL does not allow mixing of null and nonnull key values."))
+            out += self.match_full(table, fk)
+        return out
+
+    def match_full(self, table: Table, fk: ForeignKey) -> list[Violation]:
+        """MATCH FULL: a key that is partly NULL violates it, whatever the parent holds."""
+        c_cols = [f"c.{self.q(c)}" for c in fk.columns]
+        some_null = " OR ".join(f"{c} IS NULL" for c in c_cols)
+        some_set = " OR ".join(f"{c} IS NOT NULL" for c in c_cols)
+        aliased = ", ".join(f"{c} AS k{i}" for i, c in enumerate(c_cols))
+        sql = self.engine.sample_order(
+            f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
+            f"WHERE ({some_null}) AND ({some_set}) GROUP BY {', '.join(c_cols)}", len(c_cols))
+        total, keys = self._fetch(sql, len(c_cols))
+        if not total:
+            return []
+        return [self._fk_violation(table, fk, total, keys,
+                                   "MATCH FULL does not allow mixing of null and nonnull key values.")]
+
+    def dangling(self, table: Table, fk: ForeignKey) -> list[Violation]:
+        """A key whose referred table does not exist (SQLite accepts ``REFERENCES nosuch``; MySQL and
+        MariaDB keep a key whose parent was dropped, or never created, under ``FOREIGN_KEY_CHECKS=0``):
+        no key value can have a parent row, so every row whose key is set violates it (MATCH SIMPLE: all
+        columns non-NULL; MATCH FULL adds its partly-NULL rows below, as for any key). SQLite's own
+        ``PRAGMA foreign_key_check`` lists the same rows."""
+        c_cols = [f"c.{self.q(c)}" for c in fk.columns]
+        aliased = ", ".join(f"{c} AS k{i}" for i, c in enumerate(c_cols))
+        not_null = " AND ".join(f"{c} IS NOT NULL" for c in c_cols)
+        sql = self.engine.sample_order(
+            f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
+            f"WHERE {not_null} GROUP BY {', '.join(c_cols)}", len(c_cols))
+        total, keys = self._fetch(sql, len(c_cols))
+        target = fk.referred_table
+        out = []
+        if total:
+            key = ", ".join(_fmt(v) for v in keys[0])
+            out.append(replace(self._fk_violation(
+                table, fk, total, keys, f"Key ({', '.join(fk.columns)})=({key}) is not present in table "
+                f"\"{target}\": the table \"{target}\" does not exist."), parent_missing=True))
+        if fk.match is Match.FULL and len(fk.columns) > 1:
+            out += self.match_full(table, fk)
         return out
 
     def _orphans_by_range(self, table: Table, fk: ForeignKey,

@@ -70,6 +70,8 @@ def _fk_line(fk: ForeignKey, arrow_from: str) -> str:
         actions.append("DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else ""))
     if fk.validated is False:
         actions.append("[yellow]NOT VALID[/]")
+    if fk.parent_missing:
+        actions.append(f"[red]table {escape(target)} does not exist[/]")
     extra = (" " + " ".join(actions)) if actions else ""
     name = escape(fk.name or "(unnamed)")
     return (f"[bold]{name}[/]: {escape(arrow_from)}({escape(', '.join(fk.columns))}) → "

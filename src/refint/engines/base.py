@@ -270,6 +270,33 @@ class Engine:
     def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
         raise NotImplementedError
 
+    def mark_dangling(self, schema: Schema) -> Schema:
+        """The schema with ``parent_missing`` set on every key whose referred table does not exist (one
+        :meth:`table_exists` per key whose parent is outside the model: usually none)."""
+        from dataclasses import replace
+
+        tables = []
+        changed = False
+        for t in schema.tables:
+            fks = tuple(replace(fk, parent_missing=True)
+                        if schema.get(fk.referred) is None and not self.table_exists(*fk.referred) else fk
+                        for fk in t.foreign_keys)
+            changed |= fks != t.foreign_keys
+            tables.append(replace(t, foreign_keys=fks) if fks != t.foreign_keys else t)
+        return Schema(schema.engine, tuple(tables)) if changed else schema
+
+    def table_exists(self, schema: str | None, name: str) -> bool:
+        """Whether a table (or view) of that name exists, in any schema refint did not read too: a key
+        whose referred table is missing (SQLite accepts ``REFERENCES nosuch``; MySQL/MariaDB keep a key
+        whose parent was dropped under ``FOREIGN_KEY_CHECKS=0``) is checked as violated by every row
+        that sets it. Default: SQLAlchemy's inspector."""
+        import sqlalchemy as sa
+
+        try:
+            return bool(sa.inspect(self.conn).has_table(name, schema=schema))
+        except Exception:  # an engine whose dialect cannot answer: assume it exists (the old behaviour)
+            return True
+
     def list_schemas(self) -> list[str]:
         return []
 

@@ -131,6 +131,11 @@ class MySQL(Engine):
         """All rows of a catalog query (driver-level, ``%s`` binds); rows index like tuples."""
         return list(self.raw(sql, params).all())
 
+    def table_exists(self, schema: str | None, name: str) -> bool:
+        schema = schema or self.default_schema()
+        return bool(self._rows("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+                               "AND TABLE_NAME = %s", (schema or "", name))[0][0])
+
     def _all_databases(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")]
 

@@ -317,6 +317,11 @@ class SQLite(Engine):
     def list_schemas(self) -> list[str]:
         return []
 
+    def table_exists(self, schema: str | None, name: str) -> bool:
+        """SQLite finds a key's parent table by name, case-insensitively (``sqlite_schema``)."""
+        return self.raw("SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') "
+                        "AND name = ? COLLATE NOCASE", (name,)).scalar() != 0
+
     def read_schema(self, schemas: Sequence[str] | None = None) -> Schema:
         for name in schemas or ():
             if name not in ("main",):

@@ -277,10 +277,16 @@ def _fk_target_not_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
     for table, fk in ctx.schema.foreign_keys:
         parent = ctx.schema.get(fk.referred)
         if parent is None:
-            if fk.referred_schema is None and not ctx.caps.schemas:
+            if fk.parent_missing or (fk.referred_schema is None and not ctx.caps.schemas):
+                cols = ", ".join(fk.columns)
+                if _family(ctx.engine) == "sqlite":
+                    what = (f"while foreign_keys=ON every INSERT into or DELETE from {table.name}, and every "
+                            f"UPDATE of ({cols}), fails with \"no such table: main.{fk.referred_table}\"")
+                else:
+                    what = f"every row that sets ({cols}) violates it (writes fail with error 1452)"
                 yield ctx.finding(r, table, fk, fk.columns,
-                                  f"the referred table {fk.referred_table} does not exist: every write to "
-                                  f"{table.name} fails with \"foreign key mismatch\"", missing_parent=True)
+                                  f"the referred table {fk.referred_table} does not exist: {what}; create it or "
+                                  "drop the key", _drop_fk_fix(ctx, table, fk), missing_parent=True)
             continue
         wanted = set(fk.referred_columns)
         if any(set(s) == wanted for s in parent.unique_sets()):

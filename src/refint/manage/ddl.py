@@ -78,6 +78,14 @@ class _Writer:
     def flag(self, table: Table, name: str | None, clause: str, message: str) -> None:
         self.flags.append(Untranslated(table.qualified_name, name, clause, message))
 
+    def dangling(self, table: Table, fk: ForeignKey) -> bool:
+        """A key whose referred table does not exist is left out (no engine but SQLite would create it,
+        and SQLite would then refuse writes to the table): flagged instead."""
+        if fk.parent_missing:
+            self.flag(table, fk.name, "FOREIGN KEY", f"the referred table {fk.referred_table} does not exist: "
+                      "omitted")
+        return fk.parent_missing
+
     def action(self, table: Table, fk: ForeignKey, event: str, action: Action) -> str:
         """The ON DELETE/UPDATE clause for this dialect ('' when omitted), flagging what is lost."""
         if action is Action.NO_ACTION:
@@ -171,6 +179,8 @@ def render_ddl(schema: Schema, dialect: str, *, keep_schema: bool = True) -> DDL
                      + (f" DEFAULT {c.default}" if c.default is not None else "") for c in t.columns]
             items += w.key_clauses(t)
             for fk in t.foreign_keys:
+                if w.dangling(t, fk):
+                    continue
                 if dialect == "duckdb" and fk.referred not in created:
                     w.flag(t, fk.name, "FOREIGN KEY", f"DuckDB needs {fk.referred_table} to exist first, and this "
                            "key closes a cycle (DuckDB cannot add a key later): omitted")
@@ -184,7 +194,8 @@ def render_ddl(schema: Schema, dialect: str, *, keep_schema: bool = True) -> DDL
                 statements.append(f"ALTER TABLE {w.ref(t.schema, t.name)} ADD {clause}")
         for t in tables:
             for fk in t.foreign_keys:
-                statements.append(f"ALTER TABLE {w.ref(t.schema, t.name)} ADD {w.foreign_key(t, fk)}")
+                if not w.dangling(t, fk):
+                    statements.append(f"ALTER TABLE {w.ref(t.schema, t.name)} ADD {w.foreign_key(t, fk)}")
     return DDLResult(dialect, tuple(statements), tuple(w.flags))
 
 

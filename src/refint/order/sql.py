@@ -42,7 +42,15 @@ def script(o: Order, engine: Engine) -> str:
     q = engine.quote
     mysql = engine.name in ("mysql", "mariadb")
     by_name = dict(zip(o.order, o.tables))  # ``order`` holds the labels of ``tables``, position by position
-    lines = [f"-- refint order --for {o.purpose}", "START TRANSACTION;" if mysql else "BEGIN;"]
+    lines = [f"-- refint order --for {o.purpose}"]
+    dangling = [(t, fk) for t in o.tables for fk in t.foreign_keys if fk.parent_missing]
+    if dangling and engine.name == "sqlite" and o.purpose == "delete":
+        # SQLite refuses to prepare a DELETE from a table whose key refers to a missing table ("no such
+        # table") while foreign_keys=ON; children go first anyway, so the script needs no key checks
+        lines += [f"-- {t.qualified_name} ({', '.join(fk.columns)}) refers to {fk.referred_table}, which does not "
+                  "exist" for t, fk in dangling]
+        lines.append("PRAGMA foreign_keys = OFF;")
+    lines.append("START TRANSACTION;" if mysql else "BEGIN;")
     after: list[str] = []
     nulls: dict[str, list[Deferred]] = {}
     for d in o.deferred:

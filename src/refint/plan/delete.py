@@ -35,7 +35,9 @@ def plan_delete(engine: Engine, schema: Schema, table: str, where: str, *, sampl
     target = schema.table(table)
     with engine.read_only():
         _parse_check(engine, target, pred)
-        return _Delete(engine, schema, target, f"({pred})", Rules.for_engine(engine), sample).run()
+        rules = Rules.for_engine(engine)
+        return _refused(rules, schema, target, None,
+                        _Delete(engine, schema, target, f"({pred})", rules, sample).run())
 
 
 def plan_update(engine: Engine, schema: Schema, table: str, assignments: str, where: str, *,
@@ -57,8 +59,20 @@ def plan_update(engine: Engine, schema: Schema, table: str, assignments: str, wh
         resolved[match[0]] = expr
     with engine.read_only():
         _parse_check(engine, target, pred, resolved)
-        return UpdatePlanner(engine, schema, target, f"({pred})", resolved, Rules.for_engine(engine),
-                             sample).run()
+        rules = Rules.for_engine(engine)
+        return _refused(rules, schema, target, set(resolved),
+                        UpdatePlanner(engine, schema, target, f"({pred})", resolved, rules, sample).run())
+
+
+def _refused(rules: Rules, schema: Schema, target: Table, assigned: set[str] | None, plan: Plan) -> Plan:
+    """SQLite refuses to prepare a statement that needs a dangling key (plan/dangling.py)."""
+    if not rules.per_connection or not any(fk.parent_missing for _, fk in schema.foreign_keys):
+        return plan
+    from dataclasses import replace
+
+    from refint.plan.dangling import sqlite_refusals
+
+    return replace(plan, blocked_by=plan.blocked_by + tuple(sqlite_refusals(schema, target, assigned)))
 
 
 def _parse_check(engine: Engine, target: Table, pred: str, sets: dict[str, str] | None = None) -> None:
@@ -340,9 +354,8 @@ class _Delete:
                 blocked.append(Blocked(name, self.label(child), n, f"{action.value} would put NULL into NOT NULL "
                                        f"column {c.name}"))
                 return
-        if action is Action.SET_DEFAULT and all(d is not None for d in defaults):
-            parent = self.schema.get(fk.referred)
-            assert parent is not None
+        parent = self.schema.get(fk.referred)
+        if action is Action.SET_DEFAULT and all(d is not None for d in defaults) and parent is not None:
             tup = ", ".join(f"({d})" for d in defaults)
             tup = tup if len(defaults) == 1 else f"({tup})"
             ok = f"{self.b.cols(fk.referred_columns)} = {tup}"

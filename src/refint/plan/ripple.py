@@ -454,10 +454,12 @@ class Ripple:
             if any(st.writers[i].action is Action.SET_DEFAULT for i in own):
                 continue  # check_set
             parent = self.schema.get(fk.referred)
-            if parent is None:
-                continue
             moved = " OR ".join(self.distinct(old_alias(idx[c]), q(c)) for c in fk.columns)
             present = " AND ".join(f"{q(c)} IS NOT NULL" for c in fk.columns)
+            if parent is None:
+                if fk.parent_missing and not self.rules.per_connection:  # SQLite: plan/dangling.py
+                    self.dangling(t, st, fk, f"FROM {st.chg} WHERE ({moved}) AND {present}")
+                continue
             new = b.cols(fk.columns)
             ends = self.ends(parent, fk.referred_columns)
             base = f"FROM {st.chg} WHERE ({moved}) AND {present}"
@@ -488,6 +490,14 @@ class Ripple:
                 up.order_dep.append(Blocked(fk.name, up.label(t), values[1], f"new values of "
                                             f"{', '.join(fk.columns)} exist in {up.label(parent)} only once the "
                                             "statement has changed other rows; InnoDB checks row by row"))
+
+    def dangling(self, t: Table, st: State, fk: ForeignKey, rows: str) -> None:
+        """A key whose referred table does not exist: every row that gets a new key with no NULL fails
+        (InnoDB error 1452; docs/plan.md, "Dangling keys")."""
+        bad = int(self.engine.exec(f"{self.b.with_()}SELECT count(*) {rows}", {}).scalar() or 0)
+        if bad:
+            self.up.blocked.append(Blocked(fk.name, self.up.label(t), bad, f"new values of {', '.join(fk.columns)} "
+                                           f"have no row in {fk.referred_table}: the table does not exist"))
 
     def new_values(self, t: Table, st: State) -> None:
         """PRIMARY KEY / UNIQUE / NOT NULL / CHECK on the new values (plan_keys.py)."""
