@@ -21,6 +21,7 @@ import pytest
 import refint
 from refint.graph import build_graph, mermaid_text, to_dot, to_mermaid
 from tests.conftest import js_tools, unreachable
+from tests.svgcheck import inspected, overlapping, read_svg
 
 ALL = ["sqlite", "postgresql", "mariadb", "duckdb"]
 
@@ -96,8 +97,6 @@ def test_dot_is_accepted_by_graphviz_and_marks_cascades_and_cycles(make_db: Any,
     lines = [ln for ln in text.splitlines() if "->" in ln]
     assert sum('color="#c0392b"' in ln for ln in lines) == 1  # the cascade, drawn distinctly
     assert sum('color="#d35400"' in ln for ln in lines) == 2  # the two edges of the cycle
-    svg = run_cli("graph", db.url, "--format", "svg")
-    assert svg.returncode == 0 and "<svg" in svg.stdout
 
 
 #: The shape of every line ``to_mermaid`` writes: a quick check for the property test
@@ -293,14 +292,37 @@ def test_neighbourhood(make_db: Any) -> None:
     assert missing.returncode == 2 and "no such table: nope" in missing.stderr
 
 
-def test_svg_without_graphviz_says_so(make_db: Any, tmp_path: Any) -> None:
-    db = make_db("sqlite")
-    db.run("CREATE TABLE a (id INT PRIMARY KEY)")
-    proc = run_cli("graph", db.url, "--format", "svg", env={"PATH": str(tmp_path)})
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("refint: error: SVG needs Graphviz's dot") and proc.stdout == ""
-    ok = run_cli("graph", db.url, "--format", "mermaid", env={"PATH": str(tmp_path)})
-    assert ok.returncode == 0 and ok.stdout.startswith("flowchart LR")
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_svg_is_drawn_without_graphviz(make_db: Any, engine: str, tmp_path: Any) -> None:
+    """No dot on the PATH: one box per table, one line per key (read back from the SVG and compared with
+    inspect), cascades and cycles marked, names as written, no two boxes overlapping."""
+    db = make_db(engine)
+    db.run(bizarre_schema(engine))
+    db.run("CREATE TABLE a (id INT PRIMARY KEY, b_id INT, up INT REFERENCES a (id)); "
+           "CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id));"
+           + ("ALTER TABLE a ADD CONSTRAINT a_b FOREIGN KEY (b_id) REFERENCES b (id);" if engine != "sqlite" else ""))
+    env = {"PATH": str(tmp_path)}  # no dot (nor anything else) on the PATH
+    proc = run_cli("graph", db.url, "--format", "svg", env=env)
+    assert proc.returncode == 0, proc.stderr
+    drawing = read_svg(proc.stdout)
+    tables, keys = inspected(json.loads(run_cli("inspect", db.url, "--format", "json").stdout))
+    assert set(drawing.boxes) == tables and sorted(drawing.edges) == sorted(keys)
+    assert overlapping(drawing.boxes) == []
+    assert "we&quot;ird parent" in proc.stdout and "fk &lt;one&gt; &amp; &#x27;two&#x27;" in proc.stdout
+    marks = {int(i): set(c.split()) for c, i in re.findall(r'<path class="(fk[^"]*)" data-edge="(\d+)"', proc.stdout)}
+    with refint.connect(db.url) as rdb:
+        g = rdb.graph()
+        near_tables = {t.qualified_name for t in rdb.graph("b", 1).tables}
+    assert [("cycle" in marks[i], "cascade" in marks[i]) for i in range(len(g.edges))] == \
+        [(e.in_cycle, e.cascades) for e in g.edges]
+    assert any(e.in_cycle for e in g.edges) and any(e.cascades for e in g.edges)
+    part = run_cli("graph", db.url, "--format", "svg", "--table", "b", "--depth", "1", env=env)
+    near = read_svg(part.stdout)
+    assert set(near.boxes) == near_tables and overlapping(near.boxes) == []
+    assert re.search(r'class="table[^"]* focus" data-table="(public\.)?b"', part.stdout)
+    empty = make_db("sqlite")
+    none = run_cli("graph", empty.url, "--format", "svg", env=env)
+    assert none.returncode == 0 and read_svg(none.stdout).boxes == {}
 
 
 def test_mermaid_of_an_empty_graph() -> None:

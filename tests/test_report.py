@@ -4,6 +4,7 @@ table; large schemas get per-table neighbourhood graphs and a search box that wo
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,12 +12,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 import pytest
 
 import refint
 from tests.conftest import unreachable
+from tests.svgcheck import inspected, overlapping, overview_svg, read_svg
 
 SCHEMA = '''
 CREATE TABLE store (id INT PRIMARY KEY, manager INT NOT NULL REFERENCES staff (id));
@@ -44,11 +47,6 @@ def chromium(*args: str) -> subprocess.CompletedProcess[str]:
                               text=True, timeout=120)
 
 
-def need_dot() -> None:
-    if shutil.which("dot") is None:
-        unreachable("Graphviz's dot is not installed (apt-get install graphviz)")
-
-
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "refint", *args], capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})
@@ -62,31 +60,65 @@ def external_references(html: str) -> list[str]:
     return [m.group(0) for m in EXTERNAL.finditer(html)]
 
 
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def dom(page: Path, fragment: str = "", query: str = "") -> str:
+    """The page's DOM after its script ran, opened at ``?query#fragment``."""
+    url = page.as_uri() + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+    proc = chromium("--dump-dom", url)
+    assert proc.returncode == 0, proc.stderr
+    assert 'data-ready="1"' in proc.stdout  # the inline script ran to its end, every request failing
+    return proc.stdout
+
+
+def screenshot(page: Path, name: str, fragment: str = "", query: str = "") -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / f"{name}.png"
+    url = page.as_uri() + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+    chromium(f"--screenshot={shot}", "--window-size=1400,1000", "--hide-scrollbars", url)
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    return shot
+
+
+def view_of(page_dom: str) -> str:
+    """The explorer's current view, cut out of a dumped DOM."""
+    start = page_dom.index('<div id="view">')
+    return page_dom[start:page_dom.index("</section>", start)]
+
+
+def frag(**params: str) -> str:
+    return "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+
+
 def test_report_opens_offline_in_chromium(make_db: Any, tmp_path: Path) -> None:
-    need_dot()
     db = make_db("sqlite")
     db.run(SCHEMA)
     out = tmp_path / "report.html"
-    proc = run_cli("report", db.url, "-o", str(out), "--check")
+    proc = run_cli("report", db.url, "-o", str(out), "--check", env={"PATH": str(tmp_path)})  # no Graphviz
     assert proc.returncode == 0, proc.stderr
     html = out.read_text(encoding="utf-8")
     assert external_references(html) == []
     assert "<script>alert(1)</script>" not in html  # data is escaped, never markup
+    drawing = read_svg(overview_svg(html))
+    tables, keys = inspected(json.loads(run_cli("inspect", db.url, "--format", "json").stdout))
+    assert set(drawing.boxes) == tables and sorted(drawing.edges) == sorted(keys)
+    assert overlapping(drawing.boxes) == []
     with refint.connect(db.url) as rdb:
         lint = rdb.lint()
-    dom = chromium("--dump-dom", out.as_uri())
-    assert dom.returncode == 0, dom.stderr
-    page = dom.stdout
-    assert 'data-ready="1"' in page  # the inline script ran, with every network request failing
-    assert page.count("<svg") >= 2  # the overview and per-table neighbourhoods, inline
+    page = dom(out)
     assert "fk-cycle" in page and "fk-unindexed" in page
     for f in lint.findings:  # every finding is on the page
         assert f.rule in page and f.table.replace('"', "&quot;") in page
     assert "Check: 1 violated constraints" in page and "학생_id=99" in page  # the orphan row
     assert "학생" in page and "line &quot;item&quot;" in page
-    shot = tmp_path / "report.png"
-    chromium(f"--screenshot={shot}", "--window-size=1400,1000", out.as_uri())
-    assert shot.is_file() and shot.stat().st_size > 20_000
+    # the neighbourhood of a table, drawn in the page: its orphaned key marked with the count
+    item = view_of(dom(out, frag(view="table", t='line "item"', depth="1")))
+    near = read_svg(item[item.index("<svg"):item.index("</svg>") + 6])
+    assert set(near.boxes) == {"학생", 'line "item"', "audit"} and overlapping(near.boxes) == []
+    assert re.search(r'class="fk[^"]*orphans[^"]*"[^>]*data-from="line &quot;item&quot;" data-to="학생"', item)
+    assert "1 orphans" in item
+    screenshot(out, "report-small", frag(view="table", t='line "item"', depth="1"))
 
 
 def test_search_box_filters_tables(make_db: Any, tmp_path: Path) -> None:
@@ -95,37 +127,39 @@ def test_search_box_filters_tables(make_db: Any, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     with refint.connect(db.url) as rdb:
         rdb.report().write(out)
-    page = chromium("--dump-dom", out.as_uri() + "?q=audit").stdout
+    page = dom(out, query="q=audit")
     articles = re.findall(r'<article class="([^"]*)"[^>]*data-search="([^"]*)"', page)
     assert sorted(name for cls, name in articles if "hidden" not in cls) == ["audit"]
     assert len(articles) == 5
+    # an exact table name opens its drawing; a column name lists its table
+    assert '<g class="table focus" data-table="audit"' in view_of(page)
+    by_column = dom(out, query="q=%ED%95%99%EC%83%9D_id")  # 학생_id, a column of line "item"
+    results = by_column[by_column.index('<div id="results"'):by_column.index('<div id="view">')]
+    assert 'data-kind="column"' in results and '>line "item"</a><span class="muted"> column 학생_id' in results
 
 
-def test_large_schema_gets_neighbourhood_graphs(make_db: Any, tmp_path: Path) -> None:
-    need_dot()
+def test_large_schema_starts_from_the_most_referenced_tables(make_db: Any, tmp_path: Path) -> None:
     db = make_db("sqlite")
     tables = ["CREATE TABLE t0 (id INT PRIMARY KEY);"]
     for i in range(1, 120):
         tables.append(f"CREATE TABLE t{i} (id INT PRIMARY KEY, up INT REFERENCES t{(i - 1) // 2} (id));")
+    tables.append("CREATE TABLE hub (id INT PRIMARY KEY);")
+    tables += [f"CREATE TABLE s{i} (id INT PRIMARY KEY, h INT REFERENCES hub (id));" for i in range(3)]
     tables.append("CREATE TABLE alone (id INT PRIMARY KEY);")
     db.run("\n".join(tables))
+    out = tmp_path / "big.html"
     with refint.connect(db.url) as rdb:
         rep = rdb.report(overview_limit=60)
-    assert rep.tables == 121 and rep.graphs
-    # no overview hairball: one small graph per table with a key in or out
-    assert rep.html.count("<svg") == 120
-    assert "more than one drawing can show readably" in rep.html
+    rep.write(out)
+    assert rep.tables == 125 and rep.graphs
+    assert rep.html.count("<svg") == 1 and "<details><summary>The whole schema in one drawing" in rep.html
+    drawing = read_svg(overview_svg(rep.html))
+    assert len(drawing.boxes) == 125 and len(drawing.edges) == 122 and overlapping(drawing.boxes) == []
     assert external_references(rep.html) == []
-
-
-def test_report_without_graphviz(make_db: Any, tmp_path: Path) -> None:
-    db = make_db("sqlite")
-    db.run(SCHEMA)
-    out = tmp_path / "r.html"
-    proc = run_cli("report", db.url, "-o", str(out), "--format", "json", env={"PATH": str(tmp_path)})
-    assert proc.returncode == 0, proc.stderr
-    html = out.read_text(encoding="utf-8")
-    assert "<svg" not in html and "Graphviz" in html and "fk-cycle" in html
+    start = view_of(dom(out))
+    first = re.findall(r'<li><a href="#" class="">([^<]*)</a><span class="muted"> (\d+) in', start)
+    assert first[0] == ("hub", "3") and all(int(n) <= 3 for _, n in first)
+    assert len(first) == 30
 
 
 @pytest.mark.parametrize("engine", ["postgresql", "mariadb", "duckdb"])

@@ -1,4 +1,4 @@
-"""``refint graph``: the foreign-key graph as Mermaid, DOT, SVG (through Graphviz) or JSON."""
+"""``refint graph``: the foreign-key graph as Mermaid, DOT, SVG (drawn in-process, no Graphviz) or JSON."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ Examples:
               help="Write to FILE instead of stdout.")
 @schema_option
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "json", "table"]), default="mermaid",
-              show_default=True, help="mermaid, dot, svg (needs Graphviz's dot), json; table: the edges for people.")
+              show_default=True, help="mermaid, dot, svg (a layered drawing), json; table: the edges for people.")
 @debug_option
 def graph(target: str | None, table: str | None, depth: int, output: str | None, schemas: tuple[str, ...],
           fmt: str, debug: bool) -> None:
@@ -42,10 +42,8 @@ def graph(target: str | None, table: str | None, depth: int, output: str | None,
     def body() -> int:
         import json
 
-        from refint.graph.build import build_graph, dot_program, render
+        from refint.graph.build import build_graph, render
 
-        if fmt == "svg":
-            dot_program()  # a clear message before connecting when Graphviz is missing
         with open_db(target, schemas) as db:
             with db.engine.read_only():
                 g = build_graph(db.inspect(), table, depth)

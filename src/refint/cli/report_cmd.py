@@ -46,7 +46,7 @@ def report(target: str | None, output: str, with_check: bool, disable: tuple[str
         if fmt == "json":
             emit_json({**rep.to_dict(), "output": str(path)})
         else:
-            extra = "" if rep.graphs else " (no graphs: Graphviz's dot is not installed)"
+            extra = ""
             checked = "" if rep.check_ok is None else ("; check: ok" if rep.check_ok else "; check: violations")
             console().print(f"wrote {escape(str(path))}: {rep.tables} tables, {rep.foreign_keys} foreign keys, "
                             f"{rep.findings} findings{escape(checked)}{extra}")

@@ -1,4 +1,4 @@
-"""``refint graph``: the foreign-key graph and its renderings (JSON, Mermaid, DOT, SVG through Graphviz).
+"""``refint graph``: the foreign-key graph and its renderings (JSON, Mermaid, DOT, and SVG drawn in-process).
 
 One node per table, one edge per foreign key (child -> parent), so ``graph --format json`` has exactly the
 keys of ``inspect``. Cascading actions are drawn distinctly and edges inside a cycle are highlighted,
@@ -8,17 +8,13 @@ keeps the neighbourhood of one table: a 400-table hairball helps nobody.
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 import networkx as nx
 
-from refint.errors import BadInput, NoSuchTable, NotSupported
+from refint.errors import BadInput, NoSuchTable
 from refint.lint.rules import fk_digraph
 from refint.model import Action, ForeignKey, Schema, Table
 
@@ -253,31 +249,11 @@ def _edge_tooltip(e: Edge) -> str:
             f"{e.fk.referred_table}({', '.join(e.fk.referred_columns)}) {e.actions()}").strip()
 
 
-def dot_program() -> str:
-    found = shutil.which("dot")
-    if found is None:
-        raise NotSupported("SVG needs Graphviz's dot, which is not installed (apt-get install graphviz, "
-                           "brew install graphviz); --format dot or mermaid need nothing")
-    return found
+def to_svg(graph: Graph, *, links: dict[Key, str] | None = None, standalone: bool = True) -> str:
+    """SVG from refint's own layered layout (:mod:`refint.graph.svg`); no Graphviz."""
+    from refint.graph.svg import draw
 
-
-def run_dot(sources: Sequence[str], timeout: float = 300) -> list[str]:
-    """Render several DOT graphs with one ``dot -Tsvg`` run (one process for a whole report)."""
-    if not sources:
-        return []
-    proc = subprocess.run([dot_program(), "-Tsvg"], input="".join(sources), capture_output=True, text=True,
-                          encoding="utf-8", timeout=timeout)
-    if proc.returncode != 0:
-        raise NotSupported(f"dot failed: {proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else '?'}")
-    parts = re.split(r"(?=<\?xml )", proc.stdout)
-    svgs = [p for p in parts if "<svg" in p]
-    if len(svgs) != len(sources):
-        raise NotSupported(f"dot returned {len(svgs)} drawings for {len(sources)} graphs")
-    return svgs
-
-
-def to_svg(graph: Graph) -> str:
-    return run_dot([to_dot(graph)])[0]
+    return draw(graph, links=links, standalone=standalone)
 
 
 def render(graph: Graph, fmt: str) -> str:

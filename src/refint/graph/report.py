@@ -1,24 +1,27 @@
 """``refint report``: one self-contained HTML file with the graph, the lint findings, the check results and a
 section per table.
 
-Everything is inline (CSS, a few lines of JS, SVG from one ``dot`` run), and the page names no external
-resource at all, so it opens offline and can be mailed or archived as it is. Large schemas stay readable
-through a search box and a small neighbourhood graph per table rather than one unreadable hairball; the
-whole-schema drawing is only included up to ``overview_limit`` tables.
+Everything is inline (CSS, the explorer's JavaScript and its one JSON document, the overview's SVG drawn
+by refint), and the page names no external resource at all, so it opens offline and can be mailed or
+archived as it is. Large schemas stay readable through the explorer (:mod:`refint.graph.explorer`): one
+table's neighbourhood, a path or a cascade at a time, laid out in the page on demand; the whole-schema
+drawing is open up to ``overview_limit`` tables and folded away beyond.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 from typing import TYPE_CHECKING, Any
 
-from refint.graph.build import Graph, build_graph, run_dot, to_dot
+from refint.graph.build import Graph, build_graph, to_svg
+from refint.graph.explorer import EXPLORER, EXPLORER_CSS, display_name, explorer_data, explorer_js, json_for_script
+from refint.graph.svg import STYLE
 from refint.lint.config import LintConfig
 from refint.lint.rules import LintReport, lint
 
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from refint.check.checker import CheckReport
     from refint.engines.base import Engine
     from refint.model import Schema, Table
+    from refint.plan import Rules
 
 OVERVIEW_LIMIT = 60
 
@@ -75,38 +79,32 @@ def report(engine: Engine, schema: Schema, *, display: str, check_report: CheckR
 
     ``display`` names the target in the title (password hidden); ``check_report`` adds the check results.
     """
+    from refint.plan import Rules
+
     findings = lint_report or lint(engine, schema, disable=disable, ignore=ignore, config=config)
     return render_report(schema, findings, check_report, title=title or f"refint report: {display}",
-                         engine=engine.name, overview_limit=overview_limit)
+                         engine=engine.name, overview_limit=overview_limit, rules=Rules.for_engine(engine))
 
 
 def render_report(schema: Schema, findings: LintReport, check_report: CheckReport | None, *, title: str,
-                  engine: str, overview_limit: int = OVERVIEW_LIMIT) -> Report:
+                  engine: str, overview_limit: int = OVERVIEW_LIMIT, rules: Rules | None = None) -> Report:
+    """The page: the explorer (its data as one JSON document), the whole-schema drawing, findings, check
+    results and a section per table. Only the overview is laid out here (once, by OGDF); the explorer lays
+    out each small drawing in the page when it is asked for."""
     links = {t.key: "#" + anchor(t) for t in schema.tables}
-    sources: list[str] = []
     whole = build_graph(schema)
-    overview = bool(schema.tables) and len(schema.tables) <= overview_limit
-    if overview:
-        sources.append(to_dot(whole, links=links, name="overview"))
-    per_table: list[Table] = []
-    for t in schema.tables:
-        g = build_graph(schema, t.key, depth=1)
-        if g.edges:
-            per_table.append(t)
-            sources.append(to_dot(g, links=links, name=t.qualified_name))
-    graphs = shutil.which("dot") is not None
-    svgs = [clean_svg(s) for s in run_dot(sources)] if graphs else []
-    overview_svg = svgs[0] if overview and graphs else None
-    table_svgs = dict(zip([t.key for t in per_table], svgs[1 if overview else 0:])) if graphs else {}
-    body = [_header(title, engine, schema, findings, check_report, graphs)]
-    body.append(_overview(whole, overview_svg, overview_limit, graphs))
+    overview_svg = clean_svg(to_svg(whole, links=links, standalone=False)) if whole.tables else None
+    data = explorer_data(schema, whole, findings, check_report, engine, rules)
+    body = [_header(title, engine, schema, findings, check_report)]
+    body.append(EXPLORER)
+    body.append(_overview(whole, overview_svg, overview_limit))
     body.append(_findings(findings, schema))
     if check_report is not None:
         body.append(_check(check_report, schema))
-    body.append(_tables(schema, findings, table_svgs, graphs))
-    html = _page(title, _nav(schema), "\n".join(body))
+    body.append(_tables(schema, findings))
+    html = _page(title, _nav(schema), "\n".join(body), data)
     return Report(html, len(schema.tables), len(schema.foreign_keys), len(findings.findings),
-                  None if check_report is None else check_report.ok, graphs)
+                  None if check_report is None else check_report.ok, overview_svg is not None)
 
 
 def _tref(schema: Schema, key: tuple[str | None, str]) -> str:
@@ -117,7 +115,7 @@ def _tref(schema: Schema, key: tuple[str | None, str]) -> str:
     return f'<a href="#{anchor(t)}">{escape(shown)}</a>'
 
 
-def _header(title: str, engine: str, schema: Schema, lr: LintReport, cr: CheckReport | None, graphs: bool) -> str:
+def _header(title: str, engine: str, schema: Schema, lr: LintReport, cr: CheckReport | None) -> str:
     counts = {s: sum(1 for f in lr.findings if f.severity == s) for s in ("error", "warning", "info")}
     cells = [("tables", len(schema.tables)), ("foreign keys", len(schema.foreign_keys))]
     cells += [(f"{s} findings", n) for s, n in counts.items()]
@@ -128,23 +126,22 @@ def _header(title: str, engine: str, schema: Schema, lr: LintReport, cr: CheckRe
         stats += (f'<div class="stat {state}"><b>{rows}</b><span>violating rows '
                   f'({len(cr.violations)} constraints)</span></div>')
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    note = "" if graphs else ('<p class="note">Graphs are missing: Graphviz\'s <code>dot</code> was not installed '
-                              "when this report was made.</p>")
     return (f'<header id="top"><h1>{escape(title)}</h1><p class="muted">{escape(engine)} · generated {when} by '
-            f"refint</p><div class=stats>{stats}</div>{note}</header>")
+            f"refint</p><div class=stats>{stats}</div></header>")
 
 
-def _overview(g: Graph, svg: str | None, limit: int, graphs: bool) -> str:
-    if svg is not None:
-        inner = f'<div class="graph overview">{svg}</div>'
-        legend = ('<p class="legend"><span class="sw cyc"></span> in a cycle <span class="sw cas"></span> '
-                  "cascades <span class=\"sw dash\"></span> deferrable · click a table to jump to it</p>")
+def _overview(g: Graph, svg: str | None, limit: int) -> str:
+    legend = ('<p class="legend"><span class="sw cyc"></span> in a cycle <span class="sw cas"></span> '
+              "cascades <span class=\"sw dash\"></span> deferrable · click a table to jump to it</p>")
+    if svg is None:
+        return '<section id="graph"><h2>Foreign-key graph</h2><p class=muted>No tables.</p></section>'
+    inner = f'<div class="graph overview">{svg}</div>'
+    if len(g.tables) <= limit:
         return f'<section id="graph"><h2>Foreign-key graph</h2>{legend}{inner}</section>'
-    if not graphs:
-        return '<section id="graph"><h2>Foreign-key graph</h2><p class=muted>Not drawn (no Graphviz).</p></section>'
-    return (f'<section id="graph"><h2>Foreign-key graph</h2><p class="muted">{len(g.tables)} tables are more '
-            f"than one drawing can show readably (limit {limit}): each table below has the graph of its "
-            "neighbourhood instead. Use the search box to find a table.</p></section>")
+    return (f'<section id="graph"><h2>Foreign-key graph</h2><details><summary>The whole schema in one drawing: '
+            f"{len(g.tables)} tables, more than one drawing shows readably (limit {limit}); the explorer above "
+            f"draws one table's neighbourhood, a path or a cascade at a time.</summary>{legend}{inner}</details>"
+            "</section>")
 
 
 def _findings(lr: LintReport, schema: Schema) -> str:
@@ -190,18 +187,18 @@ def _check(cr: CheckReport, schema: Schema) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></section>")
 
 
-def _tables(schema: Schema, lr: LintReport, svgs: dict[Any, str], graphs: bool) -> str:
+def _tables(schema: Schema, lr: LintReport) -> str:
     by_table: dict[Any, list[Any]] = {}
     for f in lr.findings:
         by_table.setdefault((f.schema, f.table), []).append(f)
     parts = ['<section id="tables"><h2>Tables</h2>']
     for t in schema.tables:
-        parts.append(_table(schema, t, by_table.get(t.key, []), svgs.get(t.key), graphs))
+        parts.append(_table(schema, t, by_table.get(t.key, [])))
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _table(schema: Schema, t: Table, findings: list[Any], svg: str | None, graphs: bool) -> str:
+def _table(schema: Schema, t: Table, findings: list[Any]) -> str:
     pk = set(t.primary_key.columns) if t.primary_key else set()
     fkc = {c for fk in t.foreign_keys for c in fk.columns}
     rows = []
@@ -227,12 +224,12 @@ def _table(schema: Schema, t: Table, findings: list[Any], svg: str | None, graph
     if findings:
         keys += ('<h4>Findings</h4><table class="grid findings"><tbody>'
                  + "".join(_finding_row(f, schema, with_table=False) for f in findings) + "</tbody></table>")
-    graph = f'<div class="graph">{svg}</div>' if svg else ""
+    explore = f'<a class="explore" href="#view=table&amp;t={quote(display_name(schema, t.key), safe="")}&amp;depth=1">explore</a>'
     badge = f' <span class="sev {findings[0].severity}">{len(findings)}</span>' if findings else ""
     search = escape(t.qualified_name.lower(), quote=True)
     return (f'<article class="table" id="{anchor(t)}" data-search="{search}"><h3>{escape(t.qualified_name)}'
-            f'{badge} <a class="up" href="#top">↑</a></h3><div class="cols-wrap">{cols}<div>{keys}</div></div>'
-            f"{graph}</article>")
+            f'{badge} {explore} <a class="up" href="#top">↑</a></h3><div class="cols-wrap">{cols}<div>{keys}</div></div>'
+            "</article>")
 
 
 def _nav(schema: Schema) -> str:
@@ -273,18 +270,11 @@ padding-left:18px}.graph{overflow:auto;margin-top:10px;border-top:1px dashed #d5
 .hidden{display:none!important}.findings td:nth-child(-n+2){white-space:nowrap}
 """
 
-JS = """
-(function(){var q=document.getElementById('q');function filter(){var v=q.value.trim().toLowerCase();
-document.querySelectorAll('[data-search]').forEach(function(el){el.classList.toggle('hidden',
-!!v&&el.getAttribute('data-search').indexOf(v)<0);});}q.addEventListener('input',filter);
-var h=decodeURIComponent(location.search.replace(/^\\?q=/,''));if(h){q.value=h;filter();}
-document.body.setAttribute('data-ready','1');})();
-"""
-
-
-def _page(title: str, nav: str, body: str) -> str:
+def _page(title: str, nav: str, body: str, data: dict[str, Any]) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
             "script-src 'unsafe-inline'; img-src data:\">"
-            f"<style>{CSS}</style></head><body>{nav}<main>{body}</main><script>{JS}</script></body></html>\n")
+            f"<style>{CSS}{STYLE}{EXPLORER_CSS}</style></head><body>{nav}<main>{body}</main>"
+            f'<script type="application/json" id="refint-data">{json_for_script(data)}</script>'
+            f"<script>{explorer_js()}</script></body></html>\n")

@@ -8,7 +8,7 @@
 - :mod:`refint.plan.keys`: PRIMARY KEY / UNIQUE / NOT NULL / CHECK rejections of the new values.
 """
 
-from refint.plan.base import MAX_LEVELS, Blocked, Plan, Rules, Step
+from refint.plan.base import MAX_LEVELS, Blocked, Plan, Rules, Step, delete_effect
 from refint.plan.delete import plan_delete, plan_update
 
-__all__ = ["MAX_LEVELS", "Blocked", "Plan", "Rules", "Step", "plan_delete", "plan_update"]
+__all__ = ["MAX_LEVELS", "Blocked", "Plan", "Rules", "Step", "delete_effect", "plan_delete", "plan_update"]

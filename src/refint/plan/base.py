@@ -223,3 +223,13 @@ def _effective(action: Action, rules: Rules) -> Action:
     return action
 
 
+
+
+def delete_effect(fk: ForeignKey, rules: Rules) -> str:
+    """What deleting a parent row does through ``fk`` on this engine, as the report's cascade reach shows it:
+    ``cascade``, ``set null``, ``set default``, ``restrict``, ``no action`` or ``deferred`` (a NO ACTION
+    key checked at commit). The DELETE planner walks the same actions."""
+    action = _effective(fk.on_delete, rules)
+    if action is Action.NO_ACTION and _is_deferred(fk, rules):
+        return "deferred"
+    return action.value.lower()
