@@ -223,8 +223,6 @@ def _effective(action: Action, rules: Rules) -> Action:
     return action
 
 
-
-
 def delete_effect(fk: ForeignKey, rules: Rules) -> str:
     """What deleting a parent row does through ``fk`` on this engine, as the report's cascade reach shows it:
     ``cascade``, ``set null``, ``set default``, ``restrict``, ``no action`` or ``deferred`` (a NO ACTION
