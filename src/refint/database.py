@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from refint.check import CheckReport
+    from refint.discover import Discovery
     from refint.engines.base import Capabilities, Engine
     from refint.explain import Explanation
     from refint.graph import Graph
@@ -179,6 +180,34 @@ class Database:
 
         return check(self.engine, self.inspect(), tables=tables, constraints=constraints, kinds=kinds,
                      sample=sample, timeout=timeout, relations=relations, progress=progress)
+
+    def discover(self, *, tables: Sequence[str] = (), min_score: float = 0.5, max_orphans: float = 0.01,
+                 timeout: float | None = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> Discovery:
+        """Foreign keys the database does not declare, found from the data, the names and the types
+        (`refint discover`); read-only.
+
+        Args:
+            tables: only keys whose child is one of these tables (`--table`).
+            min_score: report candidates scoring at least this (0..1; `--min-score`).
+            max_orphans: the share of a column's distinct values that may be missing from the parent
+                (an approximate key: a key with a data problem; `--max-orphans`).
+            timeout: per-statement limit in seconds (`--timeout`; SQLite: for the whole run).
+            progress: called as `progress(done, total, label)` between queries.
+
+        Returns:
+            A [Discovery][refint.discover.Discovery]; `.to_relations()` feeds `check(relations=...)`.
+
+        Raises:
+            refint.errors.BadInput: a score or share out of range.
+            refint.errors.NoSuchTable: an unknown table.
+            refint.errors.QueryFailed: a query failed or timed out (Ctrl-C cancels it and raises
+                KeyboardInterrupt).
+        """
+        from refint.discover import discover
+
+        return discover(self.engine, self.inspect(), tables=tables, min_score=min_score, max_orphans=max_orphans,
+                        timeout=timeout, progress=progress)
 
     def explain(self, error: BaseException | str, *, statement: str | None = None,
                 params: Any = None) -> Explanation:

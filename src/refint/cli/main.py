@@ -18,6 +18,7 @@ import click
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "inspect": ("refint.cli.inspect_cmd", "inspect", "Show every constraint of the database."),
     "check": ("refint.cli.check_cmd", "check", "Find every row that breaks a constraint."),
+    "discover": ("refint.cli.discover_cmd", "discover", "Find the foreign keys nobody declared, from the data."),
     "explain": ("refint.cli.explain_cmd", "explain", "Say which key an IntegrityError broke."),
     "plan": ("refint.cli.plan_cmd", "plan", "Preview what a DELETE/UPDATE would do through every key."),
     "order": ("refint.cli.order_cmd", "order", "Order tables for load, delete or drop; break cycles."),
