@@ -136,7 +136,7 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def run_case(database: str, engine: str, keep: bool, verbose: bool) -> dict[str, Any]:
+def run_case(database: str, engine: str, keep: bool, verbose: bool, min_score: float = 0.45) -> dict[str, Any]:
     db, existed = fresh(database, engine, keep)
     if not existed:
         C.load(database, db)
@@ -147,7 +147,7 @@ def run_case(database: str, engine: str, keep: bool, verbose: bool) -> dict[str,
         out["keys"] = len(expected)
         for mode in ("fk", "no_pk"):
             start = time.perf_counter()
-            result = discover(conn.engine, stripped(schema, mode == "no_pk"))
+            result = discover(conn.engine, stripped(schema, mode == "no_pk"), min_score=min_score)
             out[f"{mode}_seconds"] = time.perf_counter() - start
             found = {((f.schema, f.table), f.columns, (f.referred_schema, f.referred_table), f.referred_columns)
                      for f in result.findings}
@@ -225,6 +225,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep (and reuse) the loaded databases")
     ap.add_argument("--only", default="", help="comma-separated database names")
     ap.add_argument("--verbose", action="store_true", help="list false positives and misses")
+    ap.add_argument("--min-score", type=float, default=0.45)
     ap.add_argument("--speed", type=int, default=0, help="rows of the child in the one-candidate speed run")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -232,7 +233,7 @@ def main() -> None:
     for database, engine in CASES:
         if only and database not in only:
             continue
-        results.append(run_case(database, engine, args.keep, args.verbose))
+        results.append(run_case(database, engine, args.keep, args.verbose, args.min_score))
     print("| database | engine | keys | P | R | F1 | s | no-PK P | R | F1 | s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     totals = {"fk": [0, 0, 0], "no_pk": [0, 0, 0]}

@@ -181,7 +181,7 @@ class Database:
         return check(self.engine, self.inspect(), tables=tables, constraints=constraints, kinds=kinds,
                      sample=sample, timeout=timeout, relations=relations, progress=progress)
 
-    def discover(self, *, tables: Sequence[str] = (), min_score: float = 0.5, max_orphans: float = 0.01,
+    def discover(self, *, tables: Sequence[str] = (), min_score: float = 0.45, max_orphans: float = 0.01,
                  timeout: float | None = None,
                  progress: Callable[[int, int, str], None] | None = None) -> Discovery:
         """Foreign keys the database does not declare, found from the data, the names and the types

@@ -29,7 +29,7 @@ Examples:
   refint discover data/ --max-orphans 0.05""")
 @target_argument
 @click.option("--table", "tables", multiple=True, metavar="T", help="Only keys whose child is this table (repeatable).")
-@click.option("--min-score", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--min-score", default=0.45, show_default=True, type=click.FloatRange(0, 1),
               help="Report candidates scoring at least this.")
 @click.option("--max-orphans", default=0.01, show_default=True, type=click.FloatRange(0, 1, max_open=True),
               help="Share of a column's distinct values that may be missing from the parent (an approximate key).")

@@ -87,7 +87,8 @@ def _ends_with(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     """``cust`` for ``customer``, ``dept`` for ``department`` (a prefix of 3+ letters, or the word's
-    consonant skeleton: ``dept``, ``mgr``), token by token against the end of ``long``."""
+    consonant skeleton: ``dept``, ``mgr``; at most 4 letters, so that a whole word such as ``tunnel`` does
+    not abbreviate ``tunnelgroup``), token by token against the end of ``long``."""
     if not short or len(short) > len(long):
         return False
     for s, w in zip(short, long[-len(short):]):
@@ -96,7 +97,7 @@ def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
         if len(s) < 3:
             return False
         skeleton = w[0] + re.sub(r"[aeiou]", "", w[1:])
-        if not (w.startswith(s) or skeleton.startswith(s)):
+        if len(s) > 4 or not (w.startswith(s) or skeleton.startswith(s)):
             return False
     return True
 
@@ -156,10 +157,12 @@ def name_evidence(child: Table, column: str, parent: Table, key: str, *, child_u
     if not has_suffix and not (generic and c[-1] == singular(c[-1])):
         # `customer` -> customer(id) only when the key's own name is generic (and the column singular)
         return NameEvidence(0.0, "")
+    if not has_suffix and not (parent.primary_key and parent.primary_key.columns == (key,)):
+        return NameEvidence(0.0, "")
     ev = NameEvidence(0.0, "")
     if cs == t or cj == tj:
         ev = NameEvidence(0.95, "the column names the parent table")
-    elif _ends_with(t, cs):
+    elif _ends_with(t, cs) or any("".join(t[i:]) == cj for i in range(1, len(t))):
         ev = NameEvidence(0.9 if shared else 0.8, "the parent table's name ends with the column's stem"
                           + (" (shared prefix)" if shared else ""))
     elif own and tj == own[-1] + cj:
@@ -169,7 +172,7 @@ def name_evidence(child: Table, column: str, parent: Table, key: str, *, child_u
     elif not generic and _ends_with(cs, ks):
         ev = NameEvidence(0.8, "the column ends with the key's name (a role)")
     elif shared and tj.endswith(cj) and len(cj) >= 4:
-        ev = NameEvidence(0.75, "the parent table's name ends with the column's stem (shared prefix)")
+        ev = NameEvidence(0.85, "the parent table's name ends with the column's stem (shared prefix)")
     elif len(full) > 1 and cs and cs[-1] == full[-1] and len(cs) > 1:
         ev = NameEvidence(0.7, "the column ends with the parent table's last word (a role)")
     elif _abbreviates(cs, t) or (not generic and _abbreviates(cs, ks)):
@@ -183,8 +186,23 @@ def polymorphic(table: Table, column: str) -> bool:
     """`record_id` beside `record_type` (Rails, Django generic relations): the id refers to a row of
     whichever table the type names, so it is no foreign key of one table."""
     cs = _stem(tokens(column))
-    names = {tokens(c.name) for c in table.columns}
-    return cs + ("type",) in names or cs + ("type", "id") in names
+    return len(cs) < len(tokens(column)) and any(
+        tokens(c.name) == cs + ("type",) and type_class(c.type) == "str" for c in table.columns)
+
+
+def identifies(table: Table, column: str) -> bool:
+    """Whether the column is the table's own identifier by name: `id`, `<table>_id`, or the table's last
+    word (`order_lines.line_no`)."""
+    toks = tokens(column)
+    return toks in (("id",), ("uid",)) or _ends_with(_sing(tokens(table.name)), _sing(_stem(toks)))
+
+
+def junction(table: Table) -> bool:
+    """A link table (an id, then only references: `users_user_groups(id, user_id, group_id)`): other
+    tables rarely refer to one, so it is a parent only when a column names it outright."""
+    pk = set(table.primary_key.columns) if table.primary_key else {"id"}
+    rest = [c.name for c in table.columns if c.name not in pk]
+    return len(rest) >= 2 and all(id_shaped(c) for c in rest)
 
 
 def id_shaped(column: str) -> bool:

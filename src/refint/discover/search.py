@@ -13,14 +13,15 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from refint.discover import candidates as C
 from refint.discover.evidence import Inclusion, TableStats, keyable, orphan_sample, profile, unique_tuple, verify
 from refint.discover.output import Alternative, Discovery, Finding, KeyCandidate
-from refint.discover.scoring import score, strength
+from refint.discover.scoring import Scored, score, strength
 from refint.errors import BadInput, QueryFailed
 from refint.model import Schema, Table
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from refint.engines.base import Engine
 
 Key = tuple[str | None, str]
+T = TypeVar("T")
 #: data-only candidates: at most this many parents may fit a column's values, else data cannot choose
 MAX_DATA_PARENTS = 3
 
@@ -73,7 +75,7 @@ def _contained(cs: TableStats, col: str, ps: TableStats, pcol: str) -> bool:
         return False
 
 
-def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_score: float = 0.5,
+def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_score: float = 0.45,
              max_orphans: float = 0.01, timeout: float | None = None,
              progress: Callable[[int, int, str], None] | None = None) -> Discovery:
     """Find undeclared foreign keys (see the module docstring); read-only, one transaction."""
@@ -89,7 +91,7 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
         if timeout:
             engine.set_statement_timeout(timeout)
 
-        def run(label: str, fn: Callable[[], object]) -> object:
+        def run(label: str, fn: Callable[[], T]) -> T:
             try:
                 return fn()
             except KeyboardInterrupt:
@@ -107,7 +109,7 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
         for i, t in enumerate(all_tables):
             if progress:
                 progress(i, len(all_tables), f"profiling {t.qualified_name}")
-            stats[t.key] = run(f"profiling {t.qualified_name}", lambda t=t: profile(engine, t))  # type: ignore[assignment]
+            stats[t.key] = run(f"profiling {t.qualified_name}", partial(profile, engine, t))
 
         # 1. referenced keys
         keys: dict[Key, list[tuple[str, ...]]] = {}
@@ -125,8 +127,7 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                     sets.insert(0, (pk,))
                 elif not sets:
                     cols = [n for n, _ in keyable(t)][:2]
-                    if len(cols) == 2 and run(f"profiling {t.qualified_name}",
-                                              lambda t=t, cols=cols: unique_tuple(engine, t, cols)):
+                    if len(cols) == 2 and run(f"profiling {t.qualified_name}", partial(unique_tuple, engine, t, cols)):
                         found_keys.append(KeyCandidate(t.schema, t.name, tuple(cols), st.rows))
                         sets.insert(0, tuple(cols))
             keys[t.key] = sets
@@ -163,9 +164,12 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                         ptype = parent.column(key[0]).type
                         if C.type_class(ptype) != cls or not _fits(cs, col, ps, key[0], max_orphans):
                             continue
-                        if parent.key != child.key and col in parent.column_names() and col != key[0]:
-                            continue  # the parent has the same column: a sibling referring to the same thing
                         ev = C.name_evidence(child, col, parent, key[0], child_unique=child_unique)
+                        if (parent.key != child.key and col in parent.column_names() and col != key[0]
+                                and ev.score < 0.95):
+                            continue  # the parent has the same column: a sibling referring to the same thing
+                        if ev.score < 0.95 and C.junction(parent):
+                            continue
                         if ev.score >= 0.5:
                             named.append(_Cand(child, (col,), parent, key, cls, ev.score, ev.why,
                                                ptype.lower() == ctype))
@@ -182,15 +186,15 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
             if True:
                 for parent in all_tables:
                     for key in keys[parent.key]:
-                        if len(key) < 2 or len(key) > 3:
+                        if len(key) < 2 or len(key) > 3 or not any(C.identifies(parent, k) for k in key):
+                            continue  # a composite parent key holds the parent's own identifier
+                        match = C.composite_matches(child, parent, key)
+                        if match is None or match in taken or set(match) in [set(u) for u in own_keys]:
                             continue
-                        cols = C.composite_matches(child, parent, key)
-                        if cols is None or cols in taken or set(cols) in [set(u) for u in own_keys]:
-                            continue
-                        classes = [C.type_class(child.column(c).type) for c in cols]
+                        classes = [C.type_class(child.column(c).type) for c in match]
                         if classes != [C.type_class(parent.column(k).type) for k in key] or None in classes:
                             continue
-                        cands.append(_Cand(child, cols, parent, key, "str", 1.0, "the same column names", True))
+                        cands.append(_Cand(child, match, parent, key, "str", 1.0, "the same column names", True))
 
         # 3. verification
         todo = [c for c in cands if any(stats[c.child.key].columns.get(col, None) is None
@@ -199,37 +203,37 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
             if progress:
                 progress(i, len(todo), f"{c.child.qualified_name}({', '.join(c.columns)}) -> {c.parent.qualified_name}")
             label = f"verifying {c.child.qualified_name}({', '.join(c.columns)}) -> {c.parent.qualified_name}"
-            c.inc = run(label, lambda c=c: verify(engine, c.child, c.columns, c.parent, c.key))  # type: ignore[assignment]
+            c.inc = run(label, partial(verify, engine, c.child, c.columns, c.parent, c.key))
         if progress:
             progress(len(todo), len(todo), "scoring")
 
         # 4. scores and the choice between parents
-        by_child: dict[tuple[Key, tuple[str, ...]], list[tuple[float, _Cand, object]]] = {}
+        by_child: dict[tuple[Key, tuple[str, ...]], list[tuple[float, _Cand, Scored]]] = {}
         for c in cands:
-            pk = keys[c.parent.key][0] if keys[c.parent.key] else c.key
-            parent_keys = stats[c.parent.key].columns.get(pk[0]).distinct if len(pk) == 1 and \
-                stats[c.parent.key].columns.get(pk[0]) else stats[c.parent.key].rows
-            sc = score(c.name, c.inc, parent_keys or stats[c.parent.key].rows, c.cls, c.same_type, max_orphans)
+            ps = stats[c.parent.key]
+            first = keys[c.parent.key][0] if keys[c.parent.key] else c.key
+            pcol = ps.columns.get(first[0]) if len(first) == 1 else None
+            parent_keys = (pcol.distinct if pcol else 0) or ps.rows
+            sc = score(c.name, c.inc, parent_keys, c.cls, c.same_type, max_orphans)
             if sc.rejected or sc.score < min_score:
                 continue
             by_child.setdefault((c.child.key, c.columns), []).append((sc.score, c, sc))
         findings: list[Finding] = []
         for (_, _), options in by_child.items():
-            options.sort(key=lambda o: (-o[0], -o[1].name, -(getattr(o[2], "coverage", 0.0)),
-                                        o[1].parent.qualified_name))
+            options.sort(key=lambda o: (-o[0], -o[1].name, -o[2].coverage, o[1].parent.qualified_name))
             best_score, best, sc = options[0]
             inc = best.inc
             evidence = {
                 "name_score": best.name, "name_reason": best.why,
                 "distinct": inc.distinct if inc else 0, "rows": inc.rows if inc else 0,
                 "null_share": _null_share(stats[best.child.key], best.columns),
-                "inclusion": round(getattr(sc, "inclusion", 1.0), 4),
+                "inclusion": round(sc.inclusion, 4),
                 "orphan_distinct": inc.orphan_distinct if inc else 0, "orphan_rows": inc.orphan_rows if inc else 0,
-                "coverage": round(getattr(sc, "coverage", 0.0), 4), "same_type": best.same_type,
+                "coverage": round(sc.coverage, 4), "same_type": best.same_type,
             }
             sample: list[tuple[object, ...]] = []
             if inc and inc.orphan_rows:
-                sample = run("orphans", lambda b=best: orphan_sample(engine, b.child, b.columns, b.parent, b.key))  # type: ignore[assignment]
+                sample = run("orphans", partial(orphan_sample, engine, best.child, best.columns, best.parent, best.key))
             alts = tuple(Alternative(o[1].parent.schema, o[1].parent.name, o[1].key, o[0]) for o in options[1:])
             findings.append(Finding(best.child.schema, best.child.name, best.columns, best.parent.schema,
                                     best.parent.name, best.key, best_score, "discovered", evidence, alts,

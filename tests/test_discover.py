@@ -1,0 +1,180 @@
+"""discover on the real engines: planted keys (approximate, composite, self-referencing) are found with the
+right orphan counts, chance inclusions of small domains are not, and the relations output goes unchanged
+into ``check``, which then reports the same orphans (counted again by a naive query as the oracle)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import refint
+from refint.relations import load_relations_file
+
+REFINT = [sys.executable, "-m", "refint"]
+
+
+def values(rows: list[tuple[Any, ...]]) -> str:
+    def lit(v: Any) -> str:
+        if v is None:
+            return "NULL"
+        return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
+    return ", ".join("(" + ", ".join(lit(v) for v in r) + ")" for r in rows)
+
+
+def shop(db: Any) -> None:
+    """customers 1..150; orders whose customer_id has 2 orphan rows (one value, 999) among 151 distinct
+    values; a self-referencing category tree; order_lines with a composite key referred to by shipments;
+    a small-domain column (`level_no` in 1..3) that fits every key by chance."""
+    text = "VARCHAR(40)"
+    db.run(f"""
+CREATE TABLE customers (id INTEGER PRIMARY KEY, name {text} NOT NULL, level_no INTEGER);
+CREATE TABLE category (id INTEGER PRIMARY KEY, parent_id INTEGER, label {text});
+CREATE TABLE products (code {text} PRIMARY KEY, category_id INTEGER);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER, note {text});
+CREATE TABLE order_lines (order_id INTEGER NOT NULL, line_no INTEGER NOT NULL, product_code {text},
+                          PRIMARY KEY (order_id, line_no));
+CREATE TABLE shipments (id INTEGER PRIMARY KEY, order_id INTEGER, line_no INTEGER);
+INSERT INTO customers VALUES {values([(i, f"c{i}", 1 + i % 3) for i in range(1, 151)])};
+INSERT INTO category VALUES {values([(i, None if i <= 3 else 1 + i % 3, f"k{i}") for i in range(1, 41)])};
+INSERT INTO products VALUES {values([(f"P{i:03d}", 1 + (i * 7) % 40) for i in range(1, 51)])};
+INSERT INTO orders VALUES {values([(i, 1 + (i * 13) % 150 if i > 2 else 999, f"n{i}") for i in range(1, 401)])};
+INSERT INTO order_lines VALUES {values([(1 + i // 3, i % 3, f"P{1 + i % 50:03d}") for i in range(0, 300)])};
+INSERT INTO shipments VALUES {values([(i, 1 + (i * 3) % 100, (i * 3) % 3) for i in range(1, 121)])};
+""")
+
+
+def edges(found: refint.discover.Discovery) -> dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]]:
+    return {(f.table, f.columns): (f.referred_table, f.referred_columns) for f in found.findings}
+
+
+def test_planted_keys(db: Any) -> None:
+    shop(db)
+    with refint.connect(db.url) as conn:
+        found = conn.discover()
+    got = edges(found)
+    assert got[("orders", ("customer_id",))] == ("customers", ("id",))
+    assert got[("category", ("parent_id",))] == ("category", ("id",))
+    assert got[("products", ("category_id",))] == ("category", ("id",))
+    assert got[("order_lines", ("product_code",))] == ("products", ("code",))
+    assert got[("order_lines", ("order_id",))] == ("orders", ("id",))
+    assert got[("shipments", ("order_id", "line_no"))] == ("order_lines", ("order_id", "line_no"))
+    # the small domain fits every integer key, but nothing names a parent: not reported
+    assert ("customers", ("level_no",)) not in got
+    by = {(f.table, f.columns): f for f in found.findings}
+    approx = by[("orders", ("customer_id",))]
+    # the oracle: rows whose customer_id is not a customer
+    orphans = db.query("SELECT count(*) FROM orders o WHERE o.customer_id IS NOT NULL AND NOT EXISTS "
+                       "(SELECT 1 FROM customers c WHERE c.id = o.customer_id)")[0][0]
+    assert approx.orphan_rows == orphans == 2
+    assert [tuple(r) for r in approx.orphan_sample] == [(999,)]
+    assert all(f.score >= 0.45 for f in found.findings)
+    clean = by[("order_lines", ("product_code",))]
+    assert clean.orphan_rows == 0 and clean.score >= 0.7
+
+
+def test_max_orphans_and_min_score(make_db: Any) -> None:
+    db = make_db("sqlite")
+    shop(db)
+    with refint.connect(db.url) as conn:
+        strict = edges(conn.discover(max_orphans=0.0))
+        high = conn.discover(min_score=0.9)
+    assert ("orders", ("customer_id",)) not in strict  # 1 of 151 distinct values is missing
+    assert ("order_lines", ("order_id",)) in strict
+    assert all(f.score >= 0.9 for f in high.findings)
+
+
+def test_relations_go_to_check_unchanged(make_db: Any, tmp_path: Path) -> None:
+    """The CLI's relations file, read by check, reports the same orphans discover counted."""
+    db = make_db("postgresql")
+    shop(db)
+    out = subprocess.run(REFINT + ["discover", db.url, "--format", "relations"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    path = tmp_path / "rel.toml"
+    path.write_text(out.stdout)
+    with refint.connect(db.url) as conn:
+        found = conn.discover()
+        report = conn.check(relations=load_relations_file(path), kinds=["foreign_key"])
+        via_python = conn.check(relations=found.to_relations(), kinds=["foreign_key"])
+    counted = {(v.table, v.columns): v.count for v in report.violations}
+    assert counted == {(f.table, f.columns): f.orphan_rows for f in found.findings if f.orphan_rows}
+    assert counted == {(v.table, v.columns): v.count for v in via_python.violations}
+    checked = subprocess.run(REFINT + ["check", db.url, "--relations", str(path), "--format", "json"],
+                             capture_output=True, text=True)
+    assert checked.returncode == 1
+    assert [v["count"] for v in json.loads(checked.stdout)["violations"]] == [2]
+
+
+def test_cli_formats_and_bad_input(make_db: Any) -> None:
+    db = make_db("sqlite")
+    shop(db)
+    js = subprocess.run(REFINT + ["discover", str(db.path), "--format", "json"], capture_output=True, text=True)
+    assert js.returncode == 0
+    data = json.loads(js.stdout)
+    assert {f["table"] for f in data["findings"]} >= {"orders", "shipments"}
+    sql = subprocess.run(REFINT + ["discover", str(db.path), "--format", "sql"], capture_output=True, text=True)
+    assert sql.returncode == 0 and "-- refint add-fk" in sql.stdout
+    bad = subprocess.run(REFINT + ["discover", str(db.path), "--table", "nope"], capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("refint: error:") and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_sql_format_declares_the_keys(make_db: Any) -> None:
+    """On PostgreSQL the printed statements run and declare exactly the keys found (NOT VALID, then
+    VALIDATE fails on the approximate one's orphans: the statements are the recipe, not a repair)."""
+    db = make_db("postgresql")
+    shop(db)
+    sql = subprocess.run(REFINT + ["discover", db.url, "--format", "sql", "--max-orphans", "0"],
+                         capture_output=True, text=True)
+    assert sql.returncode == 0, sql.stderr
+    db.run(sql.stdout)
+    with refint.connect(db.url) as conn:
+        declared = {(t.name, fk.columns) for t, fk in conn.inspect().foreign_keys}
+    assert ("shipments", ("order_id", "line_no")) in declared and ("orders", ("customer_id",)) not in declared
+
+
+def test_declared_keys_reported_not_rediscovered(make_db: Any) -> None:
+    db = make_db("sqlite")
+    db.run("""
+CREATE TABLE customers (id INTEGER PRIMARY KEY);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id));
+INSERT INTO customers VALUES (1), (2);
+INSERT INTO orders VALUES (1, 1), (2, 2);
+""")
+    with refint.connect(db.url) as conn:
+        found = conn.discover()
+    assert not found.findings
+    assert [(f.table, f.columns, f.status) for f in found.declared] == [("orders", ("customer_id",), "declared")]
+
+
+def test_no_primary_key_found_in_data(make_db: Any) -> None:
+    db = make_db("duckdb")
+    db.run("""
+CREATE TABLE artist (artist_id INTEGER, name VARCHAR);
+CREATE TABLE album (album_id INTEGER, artist_id INTEGER, title VARCHAR);
+INSERT INTO artist SELECT i, 'a' || i FROM range(1, 41) t(i);
+INSERT INTO album SELECT i, 1 + i % 40, 't' || i FROM range(1, 201) t(i);
+""")
+    with refint.connect(db.url) as conn:
+        found = conn.discover()
+    assert {(k.table, k.columns) for k in found.key_candidates} == {("artist", ("artist_id",)),
+                                                                    ("album", ("album_id",))}
+    assert edges(found) == {("album", ("artist_id",)): ("artist", ("artist_id",))}
+
+
+def test_score_rejects_beyond_max_orphans() -> None:
+    from refint.discover.evidence import Inclusion
+    from refint.discover.scoring import score
+
+    inc = Inclusion(distinct=100, rows=300, orphan_distinct=2, orphan_rows=3)
+    assert score(1.0, inc, 120, "int", True, 0.01).rejected
+    kept = score(1.0, inc, 120, "int", True, 0.05)
+    assert not kept.rejected and kept.inclusion == 0.98
+    # three small integers prove little; three hundred prove much
+    few = score(0.0, Inclusion(3, 50, 0, 0), 10, "int", True, 0.01)
+    many = score(0.0, Inclusion(300, 900, 0, 0), 300, "int", True, 0.01)
+    assert few.score < 0.45 <= many.score
