@@ -15,7 +15,7 @@ How each engine treats such a key, verified live (docs/plan.md, "Dangling keys")
 from __future__ import annotations
 
 from refint.model import Action, Schema, Table
-from refint.plan.delete import Blocked, TKey, _label
+from refint.plan.base import Blocked, TKey, _label
 
 
 def sqlite_refusals(schema: Schema, target: Table, assigned: set[str] | None) -> list[Blocked]:
