@@ -84,7 +84,7 @@ KILL_CASES = [
     ("postgresql", ["add-fk", "c(p_id)", "p", "--repair", "delete", "--yes"], "EXCLUSIVE", "ALTER TABLE"),
     ("postgresql", ["add-fk", "c(p_id)", "p", "--repair", "delete", "--yes"], "ACCESS EXCLUSIVE", "SELECT"),
     ("mariadb", ["drop-table", "p", "--cascade-constraints"], "", "ALTER TABLE"),
-    ("mariadb", ["add-fk", "c(p_id)", "p", "--repair", "delete", "--yes"], "", "DELETE"),
+    ("mariadb", ["add-fk", "c(p_id)", "p", "--repair", "delete", "--yes"], "", "INSERT INTO"),
 ]
 
 

@@ -242,7 +242,7 @@ class Database:
                         on_delete: str | Action = "NO ACTION", on_update: str | Action = "NO ACTION",
                         match: str | Match = "SIMPLE", deferrable: bool = False, initially_deferred: bool = False,
                         index: bool = False, repair: str | None = None, yes: bool = False,
-                        dry_run: bool = False, rebuild: bool = False, lock_timeout: float = 0.5,
+                        dry_run: bool = False, rebuild: bool = False, undo: bool = False, lock_timeout: float = 0.5,
                         retries: int = 8, sample: int = 5, fault: FaultHook | None = None,
                         before_apply: Callable[[ChangePlan], None] | None = None) -> ChangeResult:
         """Add `child(cols) -> parent[(cols)]` with the engine's safe recipe (`refint add-fk`).
@@ -264,6 +264,8 @@ class Database:
             yes: allow `repair` to change rows.
             dry_run: return the plan without running it.
             rebuild: DuckDB: re-create the table with the key (DuckDB has no ALTER for it).
+            undo: MySQL/MariaDB: restore the rows an interrupted `repair` of this key kept in its backup table
+                (dropping the key if the interrupted run added it) instead of completing the change.
             lock_timeout: the longest wait for a lock per DDL statement, in seconds.
             retries: retries with backoff after a lock timeout.
             sample: orphan keys to list.
@@ -286,7 +288,7 @@ class Database:
         try:
             return add_foreign_key(live, child, parent, name=name, on_delete=on_delete, on_update=on_update,
                                    match=match, deferrable=deferrable, initially_deferred=initially_deferred,
-                                   index=index, repair=repair, yes=yes, dry_run=dry_run, rebuild=rebuild,
+                                   index=index, repair=repair, yes=yes, dry_run=dry_run, rebuild=rebuild, undo=undo,
                                    lock_timeout=lock_timeout, retries=retries, sample=sample, fault=fault,
                                    before_apply=before_apply)
         finally:

@@ -111,6 +111,9 @@ Examples:
               help="What to do with orphans (default: stop and list them).")
 @click.option("--yes", is_flag=True, help="Allow --repair delete|set-null to change rows.")
 @click.option("--rebuild", is_flag=True, help="DuckDB: re-create the table with the key (no ALTER for it).")
+@click.option("--undo", is_flag=True,
+              help="MySQL/MariaDB: restore the rows an interrupted --repair of this key kept (its refint_repair_* "
+                   "table) instead of completing the change.")
 @click.option("--sample", default=5, show_default=True, type=click.IntRange(min=0), help="Orphan keys to list.")
 @dry_run_option
 @lock_options
@@ -119,7 +122,7 @@ Examples:
 @debug_option
 def add_fk(target: str | None, child: str, parent: str, name: str | None, on_delete: str, on_update: str,
            match: str, deferrable: bool, initially_deferred: bool, index: bool, repair: str | None, yes: bool,
-           rebuild: bool, sample: int, dry_run: bool, lock_timeout: float, retries: int, schemas: tuple[str, ...], fmt: str,
+           rebuild: bool, undo: bool, sample: int, dry_run: bool, lock_timeout: float, retries: int, schemas: tuple[str, ...], fmt: str,
            debug: bool) -> None:
     """Add a foreign key safely: check orphans first, then the engine's safe recipe.
 
@@ -134,7 +137,7 @@ def add_fk(target: str | None, child: str, parent: str, name: str | None, on_del
             result = db.add_foreign_key(
                 child, parent, name=name, on_delete=_action(on_delete), on_update=_action(on_update), match=match,
                 deferrable=deferrable, initially_deferred=initially_deferred, index=index, repair=repair, yes=yes,
-                rebuild=rebuild, dry_run=dry_run, lock_timeout=lock_timeout, retries=retries, sample=sample,
+                rebuild=rebuild, undo=undo, dry_run=dry_run, lock_timeout=lock_timeout, retries=retries, sample=sample,
                 before_apply=_warn_irreversible)
             return _finish(result, fmt)
 

@@ -92,6 +92,8 @@ class Step:
     group: int | None = 0
     #: the statement that reverses this step once it is committed (None: it cannot be undone)
     undo: str | None = None
+    #: further statements of the undo, run after ``undo`` in the same transaction
+    undo_more: tuple[str, ...] = ()
     #: also run ``undo`` when this (autocommit) step itself fails, e.g. an INVALID concurrent index
     undo_on_fail: bool = False
     #: a session setting to put back when the plan ends, whatever happened
@@ -107,8 +109,9 @@ class Step:
         return self.group is not None
 
     def to_dict(self) -> dict[str, Any]:
+        undo = "; ".join((self.undo, *self.undo_more)) if self.undo else None
         return {"description": self.description, "sql": self.sql, "transactional": self.transactional,
-                "group": self.group, "undo": self.undo}
+                "group": self.group, "undo": undo}
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ class ChangePlan:
         last = self.steps[-1].group if self.steps else None
         out = []
         for i, s in enumerate(self.steps):
-            if s.undo is not None or s.restore is not None or s.expect_empty or s.expect_ok:
+            if _needs_no_undo(s, self.steps):
                 continue
             later = self.steps[i + 1:]
             if s.group is None and later:
@@ -300,6 +303,7 @@ class Runner:
 
 
 def _pyformat(sql: str, params: Mapping[str, Any]) -> str:
+    sql = sql.replace("%", "%%")  # a literal % (in a quoted name) must survive the driver's formatting
     for key in params:
         sql = sql.replace(f":{key}", f"%({key})s")
     return sql
@@ -433,7 +437,7 @@ def _undo(db: Live, runner: Runner, plan: ChangePlan, committed: list[Step], fai
     todo = [s for s in reversed(committed) if s.undo]
     if failed is not None and failed.undo_on_fail and failed.undo:
         todo.insert(0, failed)
-    left = [s.description for s in committed if not s.undo and s.restore is None]
+    left = [s.description for s in committed if not _needs_no_undo(s, committed)]
     if not todo:
         return left
     try:
@@ -441,14 +445,16 @@ def _undo(db: Live, runner: Runner, plan: ChangePlan, committed: list[Step], fai
             for step in todo:
                 for attempt in range(max(plan.retries, 3) + 1):
                     try:
-                        if runner.kind == "postgresql" and "CONCURRENTLY" not in (step.undo or ""):
+                        statements = (step.undo or "", *step.undo_more)
+                        if step.undo_more or (runner.kind == "postgresql" and "CONCURRENTLY" not in statements[0]):
                             r.begin()
                             if plan.lock_timeout is not None:
                                 r.set_lock_timeout(plan.lock_timeout)
-                            r.execute(step.undo or "")
+                            for sql in statements:
+                                r.execute(sql)
                             r.commit()
                         else:
-                            r.execute(step.undo or "")
+                            r.execute(statements[0])
                         break
                     except Exception as exc:
                         r.rollback()
@@ -456,8 +462,17 @@ def _undo(db: Live, runner: Runner, plan: ChangePlan, committed: list[Step], fai
                             raise
                         time.sleep(0.05 * 2 ** attempt)
     except Exception as exc:
-        left.extend(f"{s.description} (undo failed: {_first_line(exc)}; run by hand: {s.undo})" for s in todo)
+        left.extend(f"{s.description} (undo failed: {_first_line(exc)}; run by hand: "
+                f"{'; '.join((s.undo or '', *s.undo_more))})" for s in todo)
     return left
+
+
+def _needs_no_undo(step: Step, steps: Sequence[Step]) -> bool:
+    """A step that leaves nothing to undo once committed: it has an undo, or one step of its transaction
+    has (an undo that reverses the whole transaction), or it is a setting or a verification."""
+    if step.undo is not None or step.restore is not None or step.expect_empty or step.expect_ok:
+        return True
+    return step.group is not None and any(s.undo is not None and s.group == step.group for s in steps)
 
 
 def _failure(exc: BaseException, steps: list[Step], left: list[str], committed: list[Step],

@@ -19,6 +19,7 @@ from refint.manage.changeplan import ChangePlan, ChangeResult, FaultHook, Step, 
 from refint.errors import BadInput, NoSuchConstraint, NoSuchTable, NotSupported, QueryFailed, UnsafeOperation
 from refint.model import Action, ForeignKey, Match, Schema, Table
 from refint.manage import recipes
+from refint.manage import repair_backup as rb
 
 if TYPE_CHECKING:
     from refint.check.checker import Violation
@@ -209,7 +210,7 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
                     on_delete: str | Action = Action.NO_ACTION, on_update: str | Action = Action.NO_ACTION,
                     match: str | Match = Match.SIMPLE, deferrable: bool = False, initially_deferred: bool = False,
                     index: bool = False, repair: str | None = None, yes: bool = False, dry_run: bool = False,
-                    rebuild: bool = False,
+                    rebuild: bool = False, undo: bool = False,
                     lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES,
                     sample: int = 5, fault: FaultHook | None = None,
                     before_apply: BeforeApply | None = None) -> ChangeResult:
@@ -218,30 +219,56 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
     With orphans present nothing changes and they are listed, unless ``repair`` says what to do
     (``delete`` / ``set-null`` need ``yes=True``; ``fail`` is the default behaviour, spelled out).
     ``rebuild``: on DuckDB, which cannot add a key in place, re-create the table with it.
+    MySQL/MariaDB: a repair interrupted before its key was in left a backup table
+    (:mod:`refint.manage.repair_backup`); the same call completes it, ``undo=True`` restores its rows.
     """
     if repair is not None and repair not in REPAIRS:
         raise BadInput(f"--repair must be one of {', '.join(REPAIRS)}, not {repair!r}")
+    if undo and repair not in (None, "fail"):
+        raise BadInput("--undo restores the rows of an interrupted --repair: it takes no --repair")
     c_table, p_table, fk = build_foreign_key(db, child, parent, name=name, on_delete=on_delete,
                                              on_update=on_update, match=match, deferrable=deferrable,
                                              initially_deferred=initially_deferred)
     schema = db.inspect()
+    backups = rb.find(db, [c_table.schema])
+    mine = next((b for b in backups if b.constraint.lower() == (fk.name or "").lower()
+                 and b.child.lower() == c_table.name.lower()), None)
+    if mine is not None and not mine.matches(c_table, fk):
+        raise BadInput(f"{mine.table} belongs to another definition of {fk.name}: {mine.describe()}")
+    notes = tuple(b.describe() for b in backups if b is not mine)
+    details: dict[str, Any] = {"constraint": fk.name, "copies_table": db.name in ("mysql", "mariadb", "sqlite", "duckdb")}
+    if backups:
+        details["interrupted_repairs"] = [b.to_dict() for b in backups]
+    key_there = False
     for existing in c_table.foreign_keys:
         if existing.name and fk.name and existing.name.lower() == fk.name.lower():
-            if _same_key(existing, fk):
-                plan = ChangePlan("add-fk", db.name, notes=(f"{fk.name} already exists: nothing to do",))
-                return ChangeResult("add-fk", True, dry_run, False, plan, message=f"{fk.name} already exists")
-            raise BadInput(f"table {c_table.qualified_name} already has a constraint named {fk.name}")
+            if not _same_key(existing, fk):
+                raise BadInput(f"table {c_table.qualified_name} already has a constraint named {fk.name}")
+            key_there = True
+    if undo:
+        return _undo_repair(db, c_table, fk, mine, key_there, dry_run, fault, before_apply, lock_timeout, retries,
+                            details)
+    if key_there:
+        if mine is None:
+            plan = ChangePlan("add-fk", db.name, notes=(f"{fk.name} already exists: nothing to do", *notes))
+            return ChangeResult("add-fk", True, dry_run, False, plan, message=f"{fk.name} already exists",
+                                details=details)
+        cleanup = rb.BackupPlan(db, c_table, fk, mine.repair, mine.table).drop()
+        plan = ChangePlan("add-fk", db.name, (cleanup,), (f"{fk.name} was added by the interrupted run: only its "
+                                                          f"backup {mine.table} is left to drop", *notes))
+        return _run("add-fk", db, plan, dry_run, fault, before_apply, details={**details, "backup": mine.table})
     if db.name in ("mysql", "mariadb"):  # InnoDB foreign key names are unique per database
         for t, other in schema.foreign_keys:
             if other.name and fk.name and other.name.lower() == fk.name.lower():
                 raise BadInput(f"a foreign key named {fk.name} already exists (on {t.qualified_name})")
     orphans, waited = find_orphans(db, c_table, fk, sample, lock_timeout, retries)
     n_orphans = sum(v.count for v in orphans)
-    repair_sql: list[Step] = []
+    touch = ""
     if orphans:
         if repair in (None, "fail"):
-            plan = ChangePlan("add-fk", db.name)
+            plan = ChangePlan("add-fk", db.name, notes=tuple(b.describe() for b in backups))
             return ChangeResult("add-fk", False, dry_run, False, plan, orphans=tuple(orphans), retries=waited,
+                                details=details,
                                 message=f"{n_orphans} rows of {c_table.qualified_name} have no parent in "
                                         f"{p_table.qualified_name}; nothing changed (--repair delete|set-null "
                                         "would fix them)")
@@ -249,17 +276,64 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
             not_null = [c for c in fk.columns if not c_table.column(c).nullable]
             if not_null:
                 raise BadInput(f"--repair set-null: {c_table.qualified_name}.{', '.join(not_null)} is NOT NULL")
+        if mine is not None and mine.rows and mine.repair != repair:
+            raise BadInput(f"--repair {repair}: the interrupted run kept rows for --repair {mine.repair}; use the "
+                           f"same repair to complete it ({mine.command()}) or undo it ({mine.command(undo=True)})")
         verb = "delete" if repair == "delete" else "set to NULL the key of"
         touch = (f"--repair {repair} will {verb} {n_orphans} rows of {c_table.qualified_name} "
                  f"(keys: {'; '.join(str(s) for v in orphans for s in v.sample)})")
         if not yes and not dry_run:
             raise UnsafeOperation(f"{touch}; add --yes to do it")
-        repair_sql.append(Step(touch, recipes.repair_sql(db.engine, c_table, p_table, fk, repair or "delete")))
-    plan = recipes.add_fk_plan(db, c_table, p_table, fk, index=index, repair=repair_sql,
+    steps: list[Step] = []
+    cleanup_steps: list[Step] = []
+    if db.name in ("mysql", "mariadb") and (orphans or mine is not None):
+        kind = mine.repair if mine is not None else repair or "delete"
+        table = mine.table if mine is not None else rb.free_name(fk.name or "", {t.name.lower() for t in schema.tables})
+        bp = rb.BackupPlan(db, c_table, fk, kind, table)
+        if mine is not None:
+            steps.append(bp.resume(mine))
+        else:
+            steps.append(bp.create(rb.metadata(c_table, fk, kind, not has_supporting_index(c_table, fk.columns))))
+        if orphans:
+            steps += bp.repair_steps(recipes.orphan_where(db.engine, c_table, p_table, fk), touch)
+        cleanup_steps.append(bp.drop())
+        details["backup"] = table
+    elif orphans:
+        steps.append(Step(touch, recipes.repair_sql(db.engine, c_table, p_table, fk, repair or "delete")))
+    plan = recipes.add_fk_plan(db, c_table, p_table, fk, index=index, repair=steps, cleanup=cleanup_steps,
                                lock_timeout=lock_timeout, retries=retries, rebuild=rebuild)
-    return _run("add-fk", db, plan, dry_run, fault, before_apply, orphans=orphans, waited=waited,
-                details={"constraint": fk.name,
-                         "copies_table": db.name in ("mysql", "mariadb", "sqlite", "duckdb")})
+    if notes:
+        plan = replace(plan, notes=plan.notes + notes)
+    return _run("add-fk", db, plan, dry_run, fault, before_apply, orphans=orphans, waited=waited, details=details)
+
+
+def _undo_repair(db: Live, child: Table, fk: ForeignKey, backup: rb.RepairBackup | None, key_there: bool,
+                 dry_run: bool, fault: FaultHook | None, before_apply: BeforeApply | None, lock_timeout: float,
+                 retries: int, details: dict[str, Any]) -> ChangeResult:
+    """``add-fk --undo``: put back the rows an interrupted repair kept, dropping the key first if the
+    interrupted run got as far as adding it, then drop the backup."""
+    if db.name not in ("mysql", "mariadb"):
+        raise BadInput(f"--undo: nothing to undo on {db.name}, where the repair and the key share one transaction "
+                       "(an interrupted run left the old state)")
+    if backup is None:
+        raise BadInput(f"--undo: no interrupted repair of {fk.name} on {child.qualified_name} to undo (no "
+                       f"{rb.backup_name(fk.name or '')} table written by refint)")
+    bp = rb.BackupPlan(db, child, fk, backup.repair, backup.table)
+    steps: list[Step] = []
+    if key_there and backup.rows:
+        e = db.engine
+        steps.append(Step(f"drop {fk.name}, which the interrupted run added (the rows put back break it)",
+                          rb.drop_key_sql(db, child, fk.name or "", backup.implicit_index), None,
+                          undo=f"ALTER TABLE {e.table_ref(child.schema, child.name)} ADD {recipes.fk_clause(e, fk)}"))
+    restore = bp.restore()
+    steps.append(Step(f"put back the {backup.rows} rows kept in {backup.table}", restore[0], 1))
+    steps.append(Step(f"empty {backup.table} in the same transaction (the rows are never put back twice)",
+                      restore[1], 1))
+    steps.append(Step(f"drop {backup.table}", f"DROP TABLE {bp.backup_ref}", None))
+    plan = ChangePlan("add-fk", db.name, tuple(steps), (f"undoing {backup.describe()}",),
+                      lock_timeout=lock_timeout, retries=retries)
+    return _run("add-fk", db, plan, dry_run, fault, before_apply, details={**details, "undo": True,
+                                                                           "backup": backup.table})
 
 
 def _run(operation: str, db: Live, plan: ChangePlan, dry_run: bool, fault: FaultHook | None,
@@ -347,7 +421,11 @@ def validate(db: Live, *, constraint: str | None = None, table: str | None = Non
             to_validate.append((t, fk))
     plan = recipes.validate_plan(db, to_validate, lock_timeout=lock_timeout, retries=retries)
     names = [fk.name for _t, fk in to_validate]
-    details = {"checked": len(keys), "validated": names}
+    details: dict[str, Any] = {"checked": len(keys), "validated": names}
+    backups = rb.find(db, sorted({t.schema or "" for t in schema.tables}))
+    if backups:  # an add-fk --repair was interrupted: its key is missing (or its backup is left over)
+        details["interrupted_repairs"] = [b.to_dict() for b in backups]
+        plan = replace(plan, notes=plan.notes + tuple(b.describe() for b in backups))
     if not plan.steps:
         return ChangeResult("validate", not orphans, dry_run, False, plan, orphans=tuple(orphans), details=details,
                             retries=check_retries, message=f"{len(keys)} foreign keys checked, {len(orphans)} with orphans")

@@ -49,7 +49,7 @@ def fk_clause(engine: Engine, fk: ForeignKey, *, with_name: bool = True) -> str:
     return " ".join(parts)
 
 
-def _orphan_where(engine: Engine, child: Table, parent: Table, fk: ForeignKey) -> str:
+def orphan_where(engine: Engine, child: Table, parent: Table, fk: ForeignKey) -> str:
     """Rows of the child (named by its full reference, for correlation) the key would reject."""
     ref = engine.table_ref(child.schema, child.name)
     q = engine.quote
@@ -66,7 +66,7 @@ def _orphan_where(engine: Engine, child: Table, parent: Table, fk: ForeignKey) -
 
 def repair_sql(engine: Engine, child: Table, parent: Table, fk: ForeignKey, repair: str) -> str:
     ref = engine.table_ref(child.schema, child.name)
-    where = _orphan_where(engine, child, parent, fk)
+    where = orphan_where(engine, child, parent, fk)
     if repair == "delete":
         return f"DELETE FROM {ref} WHERE {where}"
     sets = ", ".join(f"{engine.quote(c)} = NULL" for c in fk.columns)
@@ -138,7 +138,9 @@ def _sqlite_rebuild(db: Live, table: Table, transform: Any) -> list[Step]:
 
 
 def add_fk_plan(db: Live, child: Table, parent: Table, fk: ForeignKey, *, index: bool, repair: list[Step],
-                lock_timeout: float, retries: int, rebuild: bool = False) -> ChangePlan:
+                lock_timeout: float, retries: int, rebuild: bool = False, cleanup: Sequence[Step] = ()) -> ChangePlan:
+    """The plan adding ``fk``; ``repair``: the steps changing the orphans (run where the engine's recipe puts
+    them); ``cleanup``: MySQL's steps after the ALTER (dropping the repair's backup table)."""
     e = db.engine
     ref = e.table_ref(child.schema, child.name)
     q = e.quote
@@ -186,12 +188,20 @@ def add_fk_plan(db: Live, child: Table, parent: Table, fk: ForeignKey, *, index:
         return ChangePlan("add-fk", db.name, tuple(steps), notes=(
             "SQLite cannot add a foreign key in place: the table is rebuilt (copied) in one transaction",))
     if db.name in MYSQL:
-        steps = [Step(s.description + " (commits before the ALTER: cannot be undone)", s.sql, 1) for s in repair]
+        from refint.manage.repair_backup import drop_key_sql
+
+        implicit = not has_supporting_index(child, fk.columns)
+        steps = list(repair)  # built by refint.manage.repair_backup: the rows are kept before they change
         steps.append(Step(f"add {fk.name} (InnoDB copies {child.name}; writers wait for the copy)",
-                          f"ALTER TABLE {ref} ADD {fk_clause(e, fk)}", None))
+                          f"ALTER TABLE {ref} ADD {fk_clause(e, fk)}", None,
+                          undo=drop_key_sql(db, child, fk.name or "", implicit)))
+        steps += cleanup
         notes = ["InnoDB adds a foreign key with ALGORITHM=COPY while foreign_key_checks=1 (in-place needs the "
                  "checks off, which would skip them): the table is copied and writes to it wait",
                  "MySQL DDL commits at once: the ALTER TABLE cannot be rolled back, but it is atomic"]
+        if repair:
+            notes.append("the repaired rows are kept in a backup table until the key is in: if this run is "
+                         "interrupted, running it again completes it and --undo restores the rows")
         if not has_supporting_index(child, fk.columns):
             notes.append(f"InnoDB creates an index on {child.name}({', '.join(fk.columns)}) for the key")
         return ChangePlan("add-fk", db.name, tuple(steps), tuple(notes), lock_timeout=lock_timeout, retries=retries)
