@@ -249,3 +249,61 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus folder {CORPUS} is absent")
     return CORPUS
+
+
+# -- Spark: one local[2] session per test run, with a Spark Connect server in the same JVM -----------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class SparkRun:
+    """The test run's Spark: a classic session and the ``sc://`` URL of the Connect server beside it."""
+
+    __test__ = False
+    session: Any
+    connect_url: str | None
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkRun]:
+    """A classic ``local[2]`` session for the whole run (a JVM start costs seconds), stopped at the end.
+
+    The Spark Connect server runs as a plugin of the same application (pyspark's wheel carries it since
+    4.0), so Connect clients in subprocesses see the same Spark context, its global temporary views and
+    its jobs. The test process itself never opens ``sc://``: pyspark would switch it to Connect mode.
+    """
+    try:
+        import pyspark  # noqa: F401
+        from pyspark.sql import SparkSession
+    except ImportError:
+        unreachable("pyspark is not installed (pip install -e '.[test,spark]')")
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        unreachable("Spark needs Java 17 or later: none on PATH or in JAVA_HOME")
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    port = _free_port()
+    builder = (SparkSession.builder.master("local[2]").appName("refint-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.default.parallelism", "2")
+               .config("spark.sql.warehouse.dir", str(warehouse))
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+               .config("spark.plugins", "org.apache.spark.sql.connect.SparkConnectPlugin")
+               .config("spark.connect.grpc.binding.address", "127.0.0.1")
+               .config("spark.connect.grpc.binding.port", str(port)))
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        unreachable(f"cannot start a local Spark session: {exc}")
+        raise
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        yield SparkRun(session, f"sc://127.0.0.1:{port}")
+    finally:
+        session.stop()

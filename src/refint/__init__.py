@@ -55,8 +55,8 @@ __all__ = [
 
 
 def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonly: bool = False,
-            relations: Relations | None = None) -> Database:
-    """Open a URL, a file path, a folder of Parquet/CSV files or a connection you hold, as a
+            relations: Relations | None = None, engine: str | None = None) -> Database:
+    """Open a URL, a file path, a folder of Parquet/CSV/JSON files, a connection or a SparkSession you hold, as a
     [Database][refint.database.Database].
 
     The same function as [refint.database.connect][], imported on first call so that `import refint`
@@ -65,7 +65,7 @@ def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonl
     """
     from refint.database import connect as _connect
 
-    return _connect(target, schemas=schemas, readonly=readonly, relations=relations)
+    return _connect(target, schemas=schemas, readonly=readonly, relations=relations, engine=engine)
 
 
 def explain_error(conn: Any, error: BaseException | str, *, statement: str | None = None,

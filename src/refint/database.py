@@ -572,17 +572,19 @@ class Database:
 
 
 def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonly: bool = False,
-            relations: Relations | None = None) -> Database:
+            relations: Relations | None = None, engine: str | None = None) -> Database:
     """Open `target` as a [Database][refint.database.Database] (the CLI's TARGET, `--schema`, `--relations`).
 
     Args:
-        target: a URL (`postgresql://postgres@127.0.0.1/shop`), a file path (SQLite, DuckDB), a folder of
-            Parquet/CSV files (read by an in-memory DuckDB, see `refint.files`), an open DB-API or
-            SQLAlchemy connection (never closed by refint), or None for the `REFINT_URL` environment
-            variable.
-        schemas: only these schemas (default: every user schema).
+        target: a URL (`postgresql://postgres@127.0.0.1/shop`, a Spark Connect `sc://host:15002`), a file
+            path (SQLite, DuckDB), a folder of Parquet/CSV/JSON files (read by an in-memory DuckDB, see
+            `refint.files`, or by Spark), an open DB-API or SQLAlchemy connection or a `SparkSession`
+            (never closed or stopped by refint), or None for the `REFINT_URL` environment variable.
+        schemas: only these schemas (default: every user schema; Spark: the current database).
         readonly: open a file read-only (the read-only verbs of the CLI do).
         relations: for a folder: the keys, uniques and relationships its files do not declare.
+        engine: what reads a folder of files: `duckdb` (the default) or `spark` (a local Spark session,
+            `pip install 'refint[spark]'`; see docs/spark.md).
 
     Returns:
         The [Database][refint.database.Database]; use it as a context manager, or call `close()`.
@@ -594,14 +596,35 @@ def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonl
     """
     import os
 
-    if isinstance(target, (str, os.PathLike)) and "://" not in str(target) and os.path.isdir(target):
+    if engine not in (None, "duckdb", "spark"):
+        from refint.errors import BadInput
+
+        raise BadInput(f"unknown --engine {engine!r} (choose duckdb or spark)")
+    folder = isinstance(target, (str, os.PathLike)) and "://" not in str(target) and os.path.isdir(target)
+    if folder and engine == "spark":
+        from refint.engines.spark import open_folder as open_spark_folder
+
+        opened, schema = open_spark_folder(os.fspath(target), relations)
+        return Database(opened, schema=schema)
+    if folder:
         from refint.files import open_folder
 
         opened, schema = open_folder(os.fspath(target), relations)
         return Database(opened, schema=schema)
+    if engine is not None and not _is_spark_target(target, engine):
+        from refint.errors import InvalidTarget
+
+        raise InvalidTarget(f"--engine {engine} reads a folder of files; {target!r} is not a folder")
     opened = open_target(target, readonly=readonly)
     try:
         return Database(opened, schemas=schemas)
     except BaseException:
         opened.close()
         raise
+
+
+def _is_spark_target(target: Any, engine: str) -> bool:
+    """``--engine spark`` also accepts what is Spark anyway: a Spark Connect URL or a session."""
+    from refint.engines.spark import is_session
+
+    return engine == "spark" and (is_session(target) or str(target).startswith("sc://"))

@@ -1,9 +1,11 @@
-"""Folders of Parquet/CSV files as a database: ``refint check data/ --relations relations.toml``.
+"""Folders of Parquet/CSV/JSON files as a database: ``refint check data/ --relations relations.toml``.
 
 Each table is one file or one glob, read by an in-memory DuckDB through a view, so ``check`` runs the
 same set-based SQL on files as on tables and nothing is copied. Discovery: ``name.parquet``,
-``name.csv`` (also ``.csv.gz``, ``.tsv``) at the top of the folder, and a sub-folder ``name/`` holding
-such files, are table ``name``; a relations file's ``[tables.NAME] file = "..."`` adds or overrides one.
+``name.csv`` (also ``.csv.gz``, ``.tsv``), ``name.json`` (JSON lines; also ``.jsonl``, ``.ndjson``) at
+the top of the folder, and a sub-folder ``name/`` holding such files, are table ``name``; a relations
+file's ``[tables.NAME] file = "..."`` adds or overrides one. ``--engine spark`` reads the same layout
+with a Spark session instead (``refint.engines.spark.open_folder``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ if TYPE_CHECKING:
     from refint.relations import Relations
     from refint.target import Opened
 
-READERS = {".parquet": "read_parquet", ".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".gz": "read_csv_auto"}
+#: the file names that make a table, longest first
+SUFFIXES = (".csv.gz", ".tsv.gz", ".parquet", ".ndjson", ".jsonl", ".parq", ".json", ".csv", ".tsv")
 
 
 def _reader(path: str) -> str:
@@ -27,7 +30,9 @@ def _reader(path: str) -> str:
         return "read_parquet"
     if lower.endswith((".csv", ".tsv", ".csv.gz", ".tsv.gz", ".txt")):
         return "read_csv_auto"
-    raise BadInput(f"cannot tell the format of {path} (expected .parquet, .csv or .tsv)")
+    if lower.endswith((".json", ".jsonl", ".ndjson")):
+        return "read_json_auto"
+    raise BadInput(f"cannot tell the format of {path} (expected .parquet, .csv, .tsv or .json)")
 
 
 def discover(folder: Path) -> dict[str, str]:
@@ -36,12 +41,12 @@ def discover(folder: Path) -> dict[str, str]:
     for entry in sorted(folder.iterdir()):
         if entry.is_file():
             name = entry.name
-            for suffix in (".csv.gz", ".tsv.gz", ".parquet", ".parq", ".csv", ".tsv"):
+            for suffix in SUFFIXES:
                 if name.lower().endswith(suffix):
                     found[name[: -len(suffix)]] = str(entry)
                     break
         elif entry.is_dir() and not entry.name.startswith("."):
-            for pattern in ("*.parquet", "*.csv"):
+            for pattern in ("*.parquet", "*.csv", "*.json", "*.jsonl"):
                 if any(entry.glob(pattern)):
                     found[entry.name] = str(entry / pattern)
                     break
@@ -70,7 +75,7 @@ def open_folder(folder: str | Path, relations: Relations | None = None) -> tuple
     if relations is not None:
         tables.update(relations.files)
     if not tables:
-        raise InvalidTarget(f"{folder} holds no .parquet or .csv files")
+        raise InvalidTarget(f"{folder} holds no .parquet, .csv or .json files")
     con: Any = duckdb.connect(":memory:")
     model = []
     try:

@@ -122,6 +122,10 @@ def open_target(target: Any, *, readonly: bool = False) -> Opened:
 def _open_string(target: str, *, readonly: bool) -> Opened:
     if "://" not in target:
         return _open_path(target, readonly=readonly)
+    if target.startswith("sc://"):  # Spark Connect (docs/spark.md)
+        from refint.engines.spark import connect_url
+
+        return connect_url(target)
     creds = split_credentials(target)
     target, shown = creds.url, creds.display
     scheme = target.split("://", 1)[0].lower()
@@ -285,6 +289,12 @@ def _open_path(target: str, *, readonly: bool, display: str | None = None, force
 
 def _open_object(obj: Any) -> Opened:
     """Wrap a connection the user already holds. We never close it nor reset its transaction."""
+    from refint.engines.spark import is_session
+
+    if is_session(obj):  # a SparkSession, classic or Spark Connect: never stopped by refint
+        from refint.engines.spark import borrow
+
+        return borrow(obj)
     import sqlalchemy as sa
 
     if isinstance(obj, sa.Connection):

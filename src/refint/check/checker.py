@@ -446,6 +446,7 @@ def check(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), constra
         for i, job in enumerate(checker.jobs):
             if progress:
                 progress(i, len(checker.jobs), job.label)
+                engine.set_activity(partial(_activity, progress, i, len(checker.jobs), job.label))
             try:
                 violations.extend(job.run())
             except KeyboardInterrupt:
@@ -461,6 +462,10 @@ def check(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), constra
     order = {k: i for i, k in enumerate(KINDS)}
     violations.sort(key=lambda v: (order[v.kind], v.schema or "", v.table, v.constraint or "", v.columns))
     return CheckReport(checked, tuple(violations), engine.name)
+
+
+def _activity(progress: Callable[[int, int, str], None], done: int, total: int, label: str, text: str) -> None:
+    progress(done, total, f"{label}: {text}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from refint.cli.common import (
     console,
     debug_option,
     emit_json,
+    engine_option,
     err_console,
     format_option,
     open_db,
@@ -32,7 +33,9 @@ Examples:
   refint check postgresql://postgres@127.0.0.1/shop --table orders --kind foreign_key
   refint check mariadb://root@127.0.0.1/shop --format json --sample 20 --timeout 60
   refint check warehouse.duckdb --relation 'orders(customer_id) -> customers(id)'
-  refint check data/ --relations relations.toml""")
+  refint check data/ --relations relations.toml
+  refint check data/ --engine spark --relations relations.toml
+  refint check sc://spark-host:15002 --schema sales --relations relations.toml""")
 @target_argument
 @click.option("--table", "tables", multiple=True, metavar="T", help="Only this table (repeatable).")
 @click.option("--constraint", "constraints", multiple=True, metavar="NAME", help="Only this constraint (repeatable).")
@@ -48,11 +51,12 @@ Examples:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Server-side statement timeout (SQLite: for the whole run).")
 @schema_option
+@engine_option
 @format_option()
 @debug_option
 def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, ...], kinds: tuple[str, ...],
           sample: int, relation_specs: tuple[str, ...], relations_file: str | None, timeout: float | None,
-          schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+          schemas: tuple[str, ...], engine: str | None, fmt: str, debug: bool) -> None:
     """Find every row that breaks a declared constraint, enforced or not.
 
     Python twin: ``refint.connect(target).check(...)``.
@@ -64,7 +68,7 @@ def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, .
         relations = load_relations_file(relations_file) if relations_file else None
         for spec in relation_specs:
             relations = (relations or Relations()).merge(parse_relation(spec))
-        with open_db(target, schemas, relations=relations) as db:
+        with open_db(target, schemas, relations=relations, engine=engine) as db:
             def run(progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
                 return db.check(tables=tables, constraints=constraints, kinds=kinds, sample=sample,
                                 timeout=timeout, relations=relations, progress=progress)

@@ -34,20 +34,26 @@ def schema_option(fn: F) -> F:
                         help="Only these schemas (repeatable). Default: every user schema.")(fn)
 
 
+def engine_option(fn: F) -> F:
+    return click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
+                        help="What reads a folder of files: duckdb (default) or spark (pip install "
+                             "'refint[spark]'; a Spark Connect URL sc://host:15002 needs no flag).")(fn)
+
+
 def debug_option(fn: F) -> F:
     return click.option("--debug", is_flag=True, help="Show the full traceback on errors.")(fn)
 
 
 @contextmanager
 def open_db(target: str | None, schemas: Sequence[str] = (), *, readonly: bool = True,
-            relations: Relations | None = None) -> Iterator[Database]:
+            relations: Relations | None = None, engine: str | None = None) -> Iterator[Database]:
     from refint.database import connect
 
     if not target:
         from refint.errors import InvalidTarget
 
         raise InvalidTarget("no TARGET given and REFINT_URL is not set (try: refint COMMAND path/to/file.db)")
-    db = connect(target, schemas=list(schemas) or None, readonly=readonly, relations=relations)
+    db = connect(target, schemas=list(schemas) or None, readonly=readonly, relations=relations, engine=engine)
     try:
         yield db
     finally:

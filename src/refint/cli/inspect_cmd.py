@@ -10,6 +10,7 @@ from refint.cli.common import (
     console,
     debug_option,
     emit_json,
+    engine_option,
     format_option,
     open_db,
     schema_option,
@@ -27,20 +28,23 @@ if TYPE_CHECKING:
 Examples:
   refint inspect examples/school.db
   refint inspect postgresql://postgres@127.0.0.1/shop --schema sales --table orders
-  refint inspect examples/school.db --format json""")
+  refint inspect examples/school.db --format json
+  refint inspect data/ --engine spark""")
 @target_argument
 @click.option("--table", "table_name", metavar="T", help="Show only this table (and the keys pointing at it).")
 @schema_option
+@engine_option
 @format_option()
 @debug_option
-def inspect(target: str | None, table_name: str | None, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+def inspect(target: str | None, table_name: str | None, schemas: tuple[str, ...], engine: str | None, fmt: str,
+            debug: bool) -> None:
     """Show every table with its keys, and the keys pointing at it.
 
     Python twin: ``refint.connect(target).inspect()``.
     """
 
     def body() -> int:
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             schema = db.inspect()
             tables = [schema.table(table_name)] if table_name else list(schema.tables)
             if fmt == "json":

@@ -21,6 +21,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "mysql": ("refint.engines.mysql", "MySQL"),
     "mariadb": ("refint.engines.mysql", "MariaDB"),
     "duckdb": ("refint.engines.duckdb", "DuckDB"),
+    "spark": ("refint.engines.spark", "Spark"),
     "generic": ("refint.engines.generic", "Generic"),
 }
 

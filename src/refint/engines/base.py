@@ -8,7 +8,7 @@ never the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -217,6 +217,10 @@ class Engine:
         override this (SQLite: a progress handler lets the interrupt in; MySQL: KILL QUERY).
         """
         yield
+
+    def set_activity(self, report: Callable[[str], None] | None) -> None:
+        """Where an engine that can see inside a running query (Spark's status tracker) reports it, as a
+        short text; the checker points it at its progress callback (default: nothing to report)."""
 
     def was_cancelled(self) -> bool:
         """Whether the last query stopped because of Ctrl-C (engines that cancel by themselves)."""
