@@ -106,6 +106,26 @@ def test_a_run_killed_at_any_step_is_completed_or_undone(make_db: Any, repair: s
     assert snapshot(db) == (new if how == "complete" else old)
 
 
+@pytest.mark.parametrize("repair", ["delete", "set-null"])
+def test_postgres_killed_before_validate_the_next_run_validates(make_db: Any, repair: str) -> None:
+    """PostgreSQL commits ADD ... NOT VALID before the repair and VALIDATE (one transaction): refint dying
+    in between leaves the rows untouched and the key NOT VALID, which the next add-fk validates."""
+    twin = fresh(make_db, "postgresql")
+    old = snapshot(twin)
+    with refint.connect(twin.url) as conn:
+        assert _add(conn, repair).applied
+    new = snapshot(twin)
+    db = fresh(make_db, "postgresql")
+    _crash_at(db, repair, "--repair")
+    assert db.query("SELECT id, pid FROM child WHERE id = 13") == [(13, 7)]  # the repair was rolled back
+    assert db.query("SELECT convalidated FROM pg_constraint WHERE conname = 'child_pid_fkey'") == [(False,)]
+    assert snapshot(db) not in (old, new)
+    with refint.connect(db.url) as conn:
+        assert not conn.add_foreign_key("child(pid)", "parent").ok  # without --repair: the orphan is listed
+        assert _add(conn, repair).applied
+    assert snapshot(db) == new
+
+
 def test_undo_and_complete_refuse_what_is_not_theirs(make_db: Any) -> None:
     from tests.test_cli import assert_one_line_error
 

@@ -239,16 +239,18 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
     details: dict[str, Any] = {"constraint": fk.name, "copies_table": db.name in ("mysql", "mariadb", "sqlite", "duckdb")}
     if backups:
         details["interrupted_repairs"] = [b.to_dict() for b in backups]
-    key_there = False
+    key_there = not_valid = False
     for existing in c_table.foreign_keys:
         if existing.name and fk.name and existing.name.lower() == fk.name.lower():
             if not _same_key(existing, fk):
                 raise BadInput(f"table {c_table.qualified_name} already has a constraint named {fk.name}")
             key_there = True
+            # PostgreSQL: an add-fk that died between ADD ... NOT VALID and VALIDATE left the key unvalidated
+            not_valid = existing.validated is False and db.capabilities.not_valid
     if undo:
         return _undo_repair(db, c_table, fk, mine, key_there, dry_run, fault, before_apply, lock_timeout, retries,
                             details)
-    if key_there:
+    if key_there and not not_valid:
         if mine is None:
             plan = ChangePlan("add-fk", db.name, notes=(f"{fk.name} already exists: nothing to do", *notes))
             return ChangeResult("add-fk", True, dry_run, False, plan, message=f"{fk.name} already exists",
@@ -286,6 +288,13 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
             raise UnsafeOperation(f"{touch}; add --yes to do it")
     steps: list[Step] = []
     cleanup_steps: list[Step] = []
+    if not_valid:  # the key is there: repair and validate it, in one transaction
+        plan = recipes.validate_plan(db, [(c_table, fk)], lock_timeout=lock_timeout, retries=retries)
+        repaired = [Step(touch, recipes.repair_sql(db.engine, c_table, p_table, fk, repair or "delete"), 1)]
+        plan = replace(plan, operation="add-fk", steps=tuple(repaired if orphans else []) + plan.steps, notes=(
+            f"{fk.name} exists NOT VALID (added so, or by an add-fk interrupted before its VALIDATE): it is "
+            "validated now",))
+        return _run("add-fk", db, plan, dry_run, fault, before_apply, orphans=orphans, waited=waited, details=details)
     if db.name in ("mysql", "mariadb") and (orphans or mine is not None):
         kind = mine.repair if mine is not None else repair or "delete"
         table = mine.table if mine is not None else rb.free_name(fk.name or "", {t.name.lower() for t in schema.tables})
