@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from refint.model import Schema, Table
 
@@ -26,6 +27,7 @@ GENERIC_KEYS = frozenset({"id", "no", "nr", "num", "code", "key", "pk", "uuid", 
 SELF_WORDS = frozenset({"parent"})
 
 
+@lru_cache(maxsize=65536)
 def type_class(type_: str) -> str | None:
     """``int``, ``str`` or ``uuid``: what a key column holds; None for types that are never keys here
     (floating point, dates, booleans, blobs, JSON, arrays, geometry)."""
@@ -48,6 +50,7 @@ def type_class(type_: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def tokens(name: str) -> tuple[str, ...]:
     """``SupportRepId`` -> (support, rep, id); ``order_items`` -> (order, items); ``HTTPCode`` -> (http, code)."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
@@ -55,6 +58,7 @@ def tokens(name: str) -> tuple[str, ...]:
     return tuple(p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p)
 
 
+@lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """English plural to singular, for table names (categories, addresses, statuses, people)."""
     if len(word) <= 3:
@@ -70,6 +74,7 @@ def singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
 def _sing(toks: Sequence[str]) -> tuple[str, ...]:
     return tuple(singular(t) for t in toks)
 
@@ -108,7 +113,8 @@ class NameEvidence:
     why: str
 
 
-def _role_stem(column: str) -> tuple[str, ...]:
+@lru_cache(maxsize=65536)
+def role_stem(column: str) -> tuple[str, ...]:
     """The singular stem of a column, without its id-like suffix and without trailing role letters or
     numbers (`termination_a_id` -> termination, `address2_id` -> address)."""
     stem = list(_sing(_stem(tokens(column))))
@@ -137,7 +143,7 @@ def name_evidence(child: Table, column: str, parent: Table, key: str, *, child_u
     while shared < min(len(full), len(own)) - 1 and full[shared] == own[shared]:
         shared += 1
     t = full[shared:]
-    cs, ks = _role_stem(column), _sing(_stem(k))
+    cs, ks = role_stem(column), _sing(_stem(k))
     cj, tj = "".join(cs), "".join(t)
     generic = "".join(k) in GENERIC_KEYS
     table_rel = cs == t or cj == tj or _ends_with(t, cs) or _ends_with(cs, t)

@@ -133,6 +133,13 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
             keys[t.key] = sets
 
         # 2. candidates
+        junctions = {t.key for t in all_tables if C.junction(t)}
+        names = {t.key: set(t.column_names()) for t in all_tables}
+        joined = {t.key: "".join(C.tokens(t.name)) for t in all_tables}
+        composite_keys = {t.key: [k for k in keys[t.key] if 2 <= len(k) <= 3 and any(C.identifies(t, c) for c in k)]
+                          for t in all_tables}
+        single_keys = {t.key: [(k, t.column(k[0]).type, C.type_class(t.column(k[0]).type))
+                               for k in keys[t.key] if len(k) == 1] for t in all_tables}
         cands: list[_Cand] = []
         declared: list[Finding] = []
         for child in all_tables:
@@ -153,22 +160,26 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                     continue  # the table's own identifier
                 child_unique = (col,) in own_keys
                 ctype = child.column(col).type.lower()
+                stem = C.role_stem(col)
                 named: list[_Cand] = []
                 for parent in all_tables:
                     ps = stats[parent.key]
-                    for key in keys[parent.key]:
-                        if len(key) != 1 or (parent.key == child.key and key == (col,)):
+                    for key, ptype, pcls in single_keys[parent.key]:
+                        if pcls != cls or (parent.key == child.key and key == (col,)):
                             continue
                         if child.parent == parent.key and key == (col,):
                             continue  # an inheritance child's copy of its parent's key column
-                        ptype = parent.column(key[0]).type
-                        if C.type_class(ptype) != cls or not _fits(cs, col, ps, key[0], max_orphans):
+                        if not _fits(cs, col, ps, key[0], max_orphans):
                             continue
+                        if col != key[0] and parent.key != child.key and not any(
+                                w[:3] in joined[parent.key] for w in stem):
+                            continue  # no word of the column appears in the parent's name: no evidence
                         ev = C.name_evidence(child, col, parent, key[0], child_unique=child_unique)
-                        if (parent.key != child.key and col in parent.column_names() and col != key[0]
-                                and ev.score < 0.95):
+                        if ev.score < 0.5 or ev.score >= 0.95:
+                            pass
+                        elif parent.key != child.key and col in names[parent.key] and col != key[0]:
                             continue  # the parent has the same column: a sibling referring to the same thing
-                        if ev.score < 0.95 and C.junction(parent):
+                        elif parent.key in junctions:
                             continue
                         if ev.score >= 0.5:
                             named.append(_Cand(child, (col,), parent, key, cls, ev.score, ev.why,
@@ -183,18 +194,15 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                                  for p, k in fit]
                 cands.extend(named)
             # composite keys: the same names (a tuple unique in the child itself is a sibling key)
-            if True:
-                for parent in all_tables:
-                    for key in keys[parent.key]:
-                        if len(key) < 2 or len(key) > 3 or not any(C.identifies(parent, k) for k in key):
-                            continue  # a composite parent key holds the parent's own identifier
-                        match = C.composite_matches(child, parent, key)
-                        if match is None or match in taken or set(match) in [set(u) for u in own_keys]:
-                            continue
-                        classes = [C.type_class(child.column(c).type) for c in match]
-                        if classes != [C.type_class(parent.column(k).type) for k in key] or None in classes:
-                            continue
-                        cands.append(_Cand(child, match, parent, key, "str", 1.0, "the same column names", True))
+            for parent in all_tables:
+                for key in composite_keys[parent.key]:  # holding the parent's own identifier
+                    match = C.composite_matches(child, parent, key)
+                    if match is None or match in taken or set(match) in [set(u) for u in own_keys]:
+                        continue
+                    classes = [C.type_class(child.column(c).type) for c in match]
+                    if classes != [C.type_class(parent.column(k).type) for k in key] or None in classes:
+                        continue
+                    cands.append(_Cand(child, match, parent, key, "str", 1.0, "the same column names", True))
 
         # 3. verification
         todo = [c for c in cands if any(stats[c.child.key].columns.get(col, None) is None
