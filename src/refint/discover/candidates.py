@@ -166,7 +166,11 @@ def name_evidence(child: Table, column: str, parent: Table, key: str, *, child_u
     if not has_suffix and not (parent.primary_key and parent.primary_key.columns == (key,)):
         return NameEvidence(0.0, "")
     ev = NameEvidence(0.0, "")
-    if cs == t or cj == tj:
+    if not generic and not identifies(parent, key):
+        # the key is not the parent's identifier (`store.manager_staff_id`): only its own name can match
+        if _ends_with(cs, ks):
+            ev = NameEvidence(0.8, "the column ends with the key's name (a role)")
+    elif cs == t or cj == tj:
         ev = NameEvidence(0.95, "the column names the parent table")
     elif _ends_with(t, cs) or any("".join(t[i:]) == cj for i in range(1, len(t))):
         ev = NameEvidence(0.9 if shared else 0.8, "the parent table's name ends with the column's stem"

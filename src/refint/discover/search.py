@@ -117,11 +117,15 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
         for t in all_tables:
             sets = [s for s in t.unique_sets() if all(C.type_class(t.column(c).type) for c in s)
                     # a unique column that is itself a reference (`extras_dashboard.user_id`) is no identifier
-                    and not (t.primary_key and s != t.primary_key.columns and len(s) == 1
+                    and not ((not t.primary_key or s != t.primary_key.columns) and len(s) == 1
                              and C.id_shaped(s[0]) and not C.owner_of(t, s[0]))]
             if not t.primary_key:
                 st = stats[t.key]
                 pk = C.pick_primary(t, st.unique_columns())
+                if pk is None and st.rows == 0:
+                    # no rows to prove anything: a NOT NULL column that names the table as its identifier
+                    pk = next((c.name for c in t.columns if not c.nullable and C.type_class(c.type)
+                               and C.identifies(t, c.name)), None)
                 if pk is not None:
                     found_keys.append(KeyCandidate(t.schema, t.name, (pk,), st.rows))
                     sets.insert(0, (pk,))
@@ -195,14 +199,14 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                 cands.extend(named)
             # composite keys: the same names (a tuple unique in the child itself is a sibling key)
             for parent in all_tables:
-                for key in composite_keys[parent.key]:  # holding the parent's own identifier
-                    match = C.composite_matches(child, parent, key)
+                for ckey in composite_keys[parent.key]:  # holding the parent's own identifier
+                    match = C.composite_matches(child, parent, ckey)
                     if match is None or match in taken or set(match) in [set(u) for u in own_keys]:
                         continue
                     classes = [C.type_class(child.column(c).type) for c in match]
-                    if classes != [C.type_class(parent.column(k).type) for k in key] or None in classes:
+                    if classes != [C.type_class(parent.column(k).type) for k in ckey] or None in classes:
                         continue
-                    cands.append(_Cand(child, match, parent, key, "str", 1.0, "the same column names", True))
+                    cands.append(_Cand(child, match, parent, ckey, "str", 1.0, "the same column names", True))
 
         # 3. verification
         todo = [c for c in cands if any(stats[c.child.key].columns.get(col, None) is None
@@ -228,7 +232,8 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
             by_child.setdefault((c.child.key, c.columns), []).append((sc.score, c, sc))
         findings: list[Finding] = []
         for (_, _), options in by_child.items():
-            options.sort(key=lambda o: (-o[0], -o[1].name, -o[2].coverage, o[1].parent.qualified_name))
+            options.sort(key=lambda o: (-o[0], -o[1].name, not C.identifies(o[1].parent, o[1].key[0]),
+                                        -o[2].coverage, o[1].parent.qualified_name))
             best_score, best, sc = options[0]
             inc = best.inc
             evidence = {
