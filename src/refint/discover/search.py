@@ -215,7 +215,8 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
             if progress:
                 progress(i, len(todo), f"{c.child.qualified_name}({', '.join(c.columns)}) -> {c.parent.qualified_name}")
             label = f"verifying {c.child.qualified_name}({', '.join(c.columns)}) -> {c.parent.qualified_name}"
-            c.inc = run(label, partial(verify, engine, c.child, c.columns, c.parent, c.key))
+            known = stats[c.child.key].columns.get(c.columns[0]) if len(c.columns) == 1 else None
+            c.inc = run(label, partial(verify, engine, c.child, c.columns, c.parent, c.key, known))
         if progress:
             progress(len(todo), len(todo), "scoring")
 
