@@ -222,7 +222,7 @@ def id_shaped(column: str) -> bool:
 
 
 def owner_of(table: Table, column: str) -> bool:
-    """Whether ``column`` is the table's own identifier (`film.film_id`, `customers.customer_id`)."""
+    """Whether ``column`` is the table's own identifier (`film.film_id`, `customers.customer_id`, `id`)."""
     cs = _sing(_stem(tokens(column)))
     return cs == _sing(tokens(table.name)) or "".join(tokens(column)) in GENERIC_KEYS
 
@@ -232,8 +232,10 @@ def pick_primary(table: Table, unique_columns: Sequence[str]) -> str | None:
     the table's own identifier by name, then any id-like name, then the first column."""
     if not unique_columns:
         return None
+    t = _sing(tokens(table.name))
     for col in unique_columns:
-        if owner_of(table, col):
+        stem = _sing(_stem(tokens(col)))
+        if identifies(table, col) or (id_shaped(col) and _abbreviates(stem, t)):
             return col
     for col in unique_columns:
         if id_shaped(col):
