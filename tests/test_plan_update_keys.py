@@ -42,3 +42,78 @@ def test_update_of_own_key_is_checked_like_an_insert(make_db: Any, engine: str) 
         assert plan.ok is accepted, (engine, match, sets, error, plan.to_dict())
         if not accepted:
             assert [b.constraint for b in plan.blocked_by] == ["fk_c"], plan.to_dict()
+
+
+def _texts(engine: str, cur: Any) -> list[str]:
+    cast = {"sqlite": "'[' || pid || ']'", "postgresql": "'[' || pid::text || ']'",
+            "mariadb": "concat('[', pid, ']')"}[engine]
+    cur.execute(f"SELECT {cast} FROM c ORDER BY id")
+    return [r[0] for r in cur.fetchall()]
+
+
+def _run(db: Any, engine: str, sql: str) -> tuple[bool, int]:
+    """Run ``sql`` with keys enforced, count child rows whose stored text changed, roll back."""
+    if engine == "sqlite":
+        import sqlite3
+
+        conn: Any = sqlite3.connect(db.path, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("BEGIN")
+    elif engine == "postgresql":
+        import psycopg
+
+        conn = psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={db.name}")
+    else:
+        import pymysql
+
+        conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=db.name, autocommit=False)
+    try:
+        cur = conn.cursor()
+        before = _texts(engine, cur)
+        try:
+            cur.execute(sql)
+        except Exception:
+            return False, 0
+        return True, sum(a != b for a, b in zip(before, _texts(engine, cur)))
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+# (engine, column type, old value, new value): keys whose bytes change while `=` says equal, or not
+BYTES = [
+    ("postgresql", "float8", "'-0'::float8", "0"),
+    ("postgresql", "numeric", "1.0", "1.00"),
+    ("postgresql", "citext", "'a'", "'A'"),
+    ("postgresql", "text COLLATE refint_ci", "'a'", "'A'"),
+    ("postgresql", "text", "'a'", "'a'"),
+    ("mariadb", "VARCHAR(10) COLLATE utf8mb4_general_ci", "'a'", "'A'"),
+    ("mariadb", "VARCHAR(10) COLLATE utf8mb4_general_ci", "'a'", "'a '"),
+    ("mariadb", "CHAR(10) COLLATE utf8mb4_general_ci", "'a'", "'a '"),
+    ("mariadb", "CHAR(10) COLLATE utf8mb4_general_ci", "'a'", "'A'"),
+    ("mariadb", "DECIMAL(5, 2)", "1.0", "1.00"),
+    ("sqlite", "TEXT COLLATE NOCASE", "'a'", "'A'"),
+    ("sqlite", "TEXT COLLATE RTRIM", "'a'", "'a '"),
+    ("sqlite", "REAL", "-0.0", "0.0"),
+    ("sqlite", "NUMERIC", "'1.0'", "'1.00'"),
+    ("sqlite", "TEXT", "'a'", "'A'"),
+]
+
+
+@pytest.mark.parametrize("engine,typ,old,new", BYTES)
+def test_keys_whose_bytes_change(make_db: Any, engine: str, typ: str, old: str, new: str) -> None:
+    """PostgreSQL fires ON UPDATE actions when the referenced key's binary image changes, InnoDB when the
+    stored bytes change, SQLite when the column's collation says the value changed: refint follows each."""
+    db = make_db(engine)
+    if engine == "postgresql":
+        db.run("CREATE EXTENSION IF NOT EXISTS citext; CREATE COLLATION refint_ci (provider = icu, "
+               "locale = 'und-u-ks-level2', deterministic = false)")
+    for action in ("CASCADE", "NO ACTION", "RESTRICT"):
+        db.run(f"DROP TABLE IF EXISTS c; DROP TABLE IF EXISTS p; CREATE TABLE p (k {typ} PRIMARY KEY);"
+               f"CREATE TABLE c (id INTEGER PRIMARY KEY, pid {typ}, CONSTRAINT fk_c FOREIGN KEY (pid) "
+               f"REFERENCES p (k) ON UPDATE {action}); INSERT INTO p VALUES ({old}); INSERT INTO c VALUES (1, {old})")
+        with refint.connect(db.url) as conn:
+            plan = conn.plan_update("p", f"k = {new}", "1 = 1")
+        accepted, changed = _run(db, engine, f"UPDATE p SET k = {new}")
+        assert plan.certain and plan.ok is accepted, (action, plan.to_dict())
+        assert plan.updated.get("c", 0) == changed, (action, plan.to_dict())

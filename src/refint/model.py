@@ -9,7 +9,7 @@ Keys are tuples of columns everywhere: composite keys are the normal case, there
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -166,10 +166,24 @@ class ForeignKey:
     #: the referred table does not exist (a dangling key: SQLite accepts ``REFERENCES nosuch``; MySQL and
     #: MariaDB keep a key whose parent was dropped under ``FOREIGN_KEY_CHECKS=0``)
     parent_missing: bool = False
+    #: the columns ON DELETE SET NULL / SET DEFAULT writes when the key lists them (PostgreSQL 15
+    #: ``ON DELETE SET NULL (col)``); None: every key column
+    on_delete_columns: tuple[str, ...] | None = None
 
     @property
     def referred(self) -> tuple[str | None, str]:
         return (self.referred_schema, self.referred_table)
+
+    @property
+    def on_delete_writes(self) -> tuple[str, ...]:
+        """The columns the ON DELETE SET NULL / SET DEFAULT action writes."""
+        return self.on_delete_columns if self.on_delete_columns is not None else self.columns
+
+    def on_delete_clause(self, quote: Callable[[str], str]) -> str:
+        """The ON DELETE action as SQL, with its column list when it has one: ``SET NULL ("a")``."""
+        if self.on_delete_columns is None:
+            return self.on_delete.value
+        return f"{self.on_delete.value} ({', '.join(quote(c) for c in self.on_delete_columns)})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,6 +199,7 @@ class ForeignKey:
             "initially_deferred": self.initially_deferred,
             "validated": self.validated,
             "enforced": self.enforced,
+            "on_delete_columns": None if self.on_delete_columns is None else list(self.on_delete_columns),
         } | ({"parent_missing": True} if self.parent_missing else {})
 
 

@@ -65,7 +65,7 @@ def _fk_line(fk: ForeignKey, arrow_from: str) -> str:
     target = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
     actions = []
     if fk.on_delete.value != "NO ACTION":
-        actions.append(f"ON DELETE {fk.on_delete.value}")
+        actions.append(f"ON DELETE {fk.on_delete_clause(escape)}")
     if fk.on_update.value != "NO ACTION":
         actions.append(f"ON UPDATE {fk.on_update.value}")
     if fk.match.value != "SIMPLE":

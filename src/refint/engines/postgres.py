@@ -60,7 +60,8 @@ CONSTRAINTS_SQL = f"""
 SELECT con.conrelid, con.conname, con.contype, con.conkey, con.confrelid, fn.nspname, fc.relname,
        con.confkey, con.confupdtype, con.confdeltype, con.confmatchtype, con.condeferrable,
        con.condeferred, con.convalidated,
-       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, con.conindid
+       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, con.conindid,
+       {{delsetcols}}
 FROM pg_constraint con
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
@@ -341,8 +342,10 @@ class PostgreSQL(Engine):
         try:
             tables = self.fetchall(TABLES_SQL, params)
             columns = self.fetchall(COLUMNS_SQL, params)
-            constraints = self.fetchall(CONSTRAINTS_SQL, params)
-            nnd = "i.indnullsnotdistinct" if self._version() >= 150000 else "false"
+            pg15 = self._version() >= 150000
+            constraints = self.fetchall(CONSTRAINTS_SQL.format(
+                delsetcols="con.confdelsetcols" if pg15 else "NULL::int2[]"), params)
+            nnd = "i.indnullsnotdistinct" if pg15 else "false"
             indexes = self.fetchall(INDEXES_SQL.format(nulls_not_distinct=nnd), params)
             return self._assemble(tables, columns, constraints, indexes)
         finally:
@@ -379,7 +382,7 @@ class PostgreSQL(Engine):
         fks: dict[int, list[ForeignKey]] = {}
         constraint_indexes: set[int] = set()
         for (relid, conname, contype, conkey, confrelid, fschema, ftable, confkey, upd, dele, match,
-             deferrable, deferred, validated, check_expr, conindid) in constraints:
+             deferrable, deferred, validated, check_expr, conindid, delsetcols) in constraints:
             own = attnames.get(relid)
             if own is None:  # a constraint on a relation we do not list (a foreign table)
                 continue
@@ -405,6 +408,8 @@ class PostgreSQL(Engine):
                     on_delete=ACTIONS[dele],
                     on_update=ACTIONS[upd],
                     match=MATCHES[match],
+                    # PostgreSQL 15: ON DELETE SET NULL / SET DEFAULT (columns) writes only those
+                    on_delete_columns=tuple(map(own.__getitem__, delsetcols)) if delsetcols else None,
                     deferrable=bool(deferrable),
                     initially_deferred=bool(deferred),
                     validated=bool(validated),

@@ -335,7 +335,9 @@ def _fk_set_null(r: Rule, ctx: Context) -> Iterator[Finding]:
         events = [e for e, a in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)) if a is Action.SET_NULL]
         if not events:
             continue
-        bad = [c for c in fk.columns if (col := _column(table, c)) is not None and not col.nullable]
+        # ON DELETE SET NULL (cols) writes only the listed columns (PostgreSQL 15)
+        written = set(fk.columns if fk.on_update is Action.SET_NULL else fk.on_delete_writes)
+        bad = [c for c in fk.columns if c in written and (col := _column(table, c)) is not None and not col.nullable]
         if not bad:
             continue
         fix = None
@@ -361,7 +363,8 @@ def _fk_set_default(r: Rule, ctx: Context) -> Iterator[Finding]:
         if not ctx.caps.set_default_works:
             yield ctx.finding(r, table, fk, fk.columns, f"{on}: {ctx.engine.name} does not implement SET DEFAULT")
             continue
-        cols = [_column(table, c) for c in fk.columns]
+        partial = events == ["DELETE"] and fk.on_delete_columns is not None
+        cols = [_column(table, c) for c in (fk.on_delete_writes if partial else fk.columns)]
         if any(c is None for c in cols):
             continue
         values: list[Any] = []
@@ -379,6 +382,8 @@ def _fk_set_default(r: Rule, ctx: Context) -> Iterator[Finding]:
                 continue
             if nulls and (fk.match is not Match.FULL or len(nulls) == len(cols)):
                 continue  # a NULL in the key: no parent needed
+            if partial:
+                continue  # SET DEFAULT (cols): the other key columns keep each row's values
             parent = ctx.schema.get(fk.referred)
             if parent is None:
                 continue
@@ -422,7 +427,7 @@ def _fk_ddl(ctx: Context, fk: ForeignKey, *, match_full: bool = False, deferrabl
             f"({ctx.cols(fk.referred_columns)})")
     if match_full or fk.match is Match.FULL:
         text += " MATCH FULL"
-    text += f" ON DELETE {fk.on_delete.value} ON UPDATE {fk.on_update.value}"
+    text += f" ON DELETE {fk.on_delete_clause(q)} ON UPDATE {fk.on_update.value}"
     defer = fk.deferrable if deferrable is None else deferrable
     if defer:
         text += " DEFERRABLE INITIALLY DEFERRED" if fk.initially_deferred or deferrable else " DEFERRABLE"

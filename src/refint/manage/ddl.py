@@ -131,6 +131,13 @@ class _Writer:
                           "will not be checked the same way")
         for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
             clause = self.action(table, fk, event, action)
+            if clause and event == "DELETE" and fk.on_delete_columns is not None:
+                if self.d == "postgresql":
+                    clause = f"ON DELETE {fk.on_delete_clause(self.q)}"
+                else:
+                    self.flag(table, fk.name, f"ON DELETE {fk.on_delete_clause(self.q)}",
+                              f"{self.d} has no column list for ON DELETE {action.value}: every key column "
+                              "will be written")
             if clause:
                 parts.append(clause)
         if fk.deferrable:

@@ -41,7 +41,7 @@ def fk_clause(engine: Engine, fk: ForeignKey, *, with_name: bool = True) -> str:
     if fk.match is Match.FULL:
         parts.append("MATCH FULL")
     if fk.on_delete is not Action.NO_ACTION:
-        parts.append(f"ON DELETE {fk.on_delete.value}")
+        parts.append(f"ON DELETE {fk.on_delete_clause(q)}")
     if fk.on_update is not Action.NO_ACTION:
         parts.append(f"ON UPDATE {fk.on_update.value}")
     if fk.deferrable:

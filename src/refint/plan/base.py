@@ -111,8 +111,9 @@ class Plan:
 
     @property
     def ok(self) -> bool:
-        """False when the engine would (or, depending on row order, might) reject the statement."""
-        return not self.blocked_by and not self.order_dependent
+        """False when the engine would (or, depending on row order, might) reject the statement, and whenever
+        the plan is not certain (docs/plan.md: pessimistic)."""
+        return not self.blocked_by and not self.order_dependent and self.certain
 
     def to_dict(self) -> dict[str, Any]:
         return {

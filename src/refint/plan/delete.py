@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from refint.errors import BadInput
-from refint.model import Action, ForeignKey, Schema, Table
+from refint.model import Action, ForeignKey, Match, Schema, Table
 from refint.plan.base import (MAX_LEVELS, Blocked, Plan, Rules, Step, TKey, _Builder, _effective, _is_deferred,
                               _label, _not, _or, _single_scc, _true)
 from refint.sqltext import split_assignments, validate_predicate
@@ -260,7 +260,7 @@ class _Delete:
                                           b.sample(child, survivors, self.params, self.sample_n)))
                         nulled.setdefault(child.key, []).append((survivors, fk))
                         for other in child.foreign_keys:
-                            if (other is not fk and set(other.columns) & set(fk.columns)
+                            if (other is not fk and set(other.columns) & set(fk.on_delete_writes)
                                     and action is Action.SET_DEFAULT):
                                 self.notes.append(f"not followed: {name} writes columns of {self.label(child)} "
                                                   f"that {other.name} also checks")
@@ -306,7 +306,7 @@ class _Delete:
             assert nulled_table is not None
             child = nulled_table
             updated[self.label(child)] = b.count(child, _or([p for p, _ in preds]), self.params)
-            changed = {c for _, f in preds for c in f.columns}
+            changed = {c for _, f in preds for c in f.on_delete_writes}
             for grand, gfk in self.schema.referencing(child):
                 if set(gfk.referred_columns) & changed:
                     self.notes.append(f"not followed: {self.label(child)} key columns changed by SET NULL/DEFAULT "
@@ -338,43 +338,59 @@ class _Delete:
     @staticmethod
     def null_into_not_null(child: Table, fk: ForeignKey, action: Action) -> str | None:
         """The NOT NULL column SET NULL (or SET DEFAULT with no default) would write NULL into, if any."""
-        for c in (child.column(n) for n in fk.columns):
+        for c in (child.column(n) for n in fk.on_delete_writes):
             if (action is Action.SET_NULL or c.default is None) and not c.nullable:
                 return c.name
         return None
 
     def check_set(self, child: Table, fk: ForeignKey, action: Action, n: int, rows: str,
                   blocked: list[Blocked], deferred: list[Blocked]) -> None:
-        """SET NULL into a NOT NULL column fails; SET DEFAULT must land on a key that has a parent."""
+        """SET NULL into a NOT NULL column fails; the key SET NULL / SET DEFAULT leaves must have a parent.
+
+        The action writes ``fk.on_delete_writes`` (PostgreSQL 15's column list, else every key column);
+        the other key columns keep each row's values, so the new key is checked row by row, like an insert:
+        a NULL in it passes (MATCH SIMPLE), MATCH FULL refuses NULL mixed with values (PostgreSQL).
+        """
         name = fk.name
-        cols = [child.column(c) for c in fk.columns]
-        defaults = [c.default if action is Action.SET_DEFAULT else None for c in cols]
-        for c, d in zip(cols, defaults):
-            if d is None and not c.nullable:
+        written = fk.on_delete_writes
+        new: dict[str, str | None] = {c: (child.column(c).default if action is Action.SET_DEFAULT else None)
+                                      for c in written}
+        for c, d in new.items():
+            if d is None and not child.column(c).nullable:
                 blocked.append(Blocked(name, self.label(child), n, f"{action.value} would put NULL into NOT NULL "
-                                       f"column {c.name}"))
+                                       f"column {c}"))
                 return
         parent = self.schema.get(fk.referred)
-        if action is Action.SET_DEFAULT and all(d is not None for d in defaults) and parent is not None:
-            tup = ", ".join(f"({d})" for d in defaults)
-            tup = tup if len(defaults) == 1 else f"({tup})"
-            ok = f"{self.b.cols(fk.referred_columns)} = {tup}"
+        if parent is None:
+            return
+        exprs = [(f"({new[c]})" if new[c] is not None else "NULL") if c in new else self.b.q(c) for c in fk.columns]
+        known = [e for e in exprs if e != "NULL"]
+        at = "commit" if _is_deferred(fk, self.rules) else "statement"
+        reqs: list[tuple[str, str]] = []
+        if self.rules.match_full and fk.match is Match.FULL and len(known) not in (0, len(exprs)):
+            reqs.append(("1 = 1", f"MATCH FULL: {action.value} leaves {', '.join(fk.columns)} mixing NULL and "
+                                  "non-NULL"))
+        elif len(known) == len(exprs):
+            tup = ", ".join(exprs) if len(exprs) == 1 else f"({', '.join(exprs)})"
+            survivors = f"SELECT {', '.join(self.b.q(c) for c in fk.referred_columns)} FROM " \
+                        f"{self.engine.from_table(parent)}"
             ppred = self.pred.get(parent.key)
             if ppred is not None:
-                ok += f" AND {_not(ppred)}"
-            if not self.b.count(parent, ok, self.params):
-                rec = Blocked(name, self.label(child), n, f"SET DEFAULT lands on a key with no row in "
-                              f"{self.label(parent)}")
-                (deferred if _is_deferred(fk, self.rules) else blocked).append(
-                    Blocked(rec.constraint, rec.table, rec.rows, rec.reason,
-                            "commit" if _is_deferred(fk, self.rules) else "statement"))
+                survivors += f" WHERE {_not(ppred)}"
+            present = " AND ".join(f"{e} IS NOT NULL" for e in known)
+            reqs.append((f"{present} AND {_not(f'{tup} IN ({survivors})')}",
+                         f"{action.value} lands on a key with no row in {self.label(parent)}"))
+        for cond, reason in reqs:
+            bad = self.b.count(child, f"({rows}) AND {cond}", self.params)
+            if bad:
+                (deferred if at == "commit" else blocked).append(Blocked(name, self.label(child), bad, reason, at))
 
     def new_values(self, child: Table, fk: ForeignKey, action: Action, rows: str, child_del: str | None,
                    blocked: list[Blocked], deferred: list[Blocked], order_dep: list[Blocked]) -> None:
         """PRIMARY KEY / UNIQUE / CHECK on the values SET NULL / SET DEFAULT writes (plan_keys.py)."""
         from refint.plan.keys import Findings, changed_rows, check_new_values
 
-        cols = [child.column(c) for c in fk.columns]
+        cols = [child.column(c) for c in fk.on_delete_writes]
         if action is Action.SET_NULL:
             new = {c.name: "NULL" for c in cols}
         elif all(c.default is not None for c in cols):

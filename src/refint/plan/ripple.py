@@ -98,13 +98,34 @@ class Ripple:
     def distinct(self, a: str, b: str) -> str:
         return f"NOT ({_null_safe_eq(self.engine.name, a, b)})"
 
+    def image(self, table: Table, col: str, expr: str) -> str:
+        """The value whose change makes the engine fire ON UPDATE actions of a referred key.
+
+        PostgreSQL compares the referenced key's binary image (``ri_KeysEqual``, ``datum_image_eq``): its
+        text output under the C collation tells ``-0``/``0``, ``1.0``/``1.00``, ``a``/``A`` in citext or a
+        nondeterministic collation apart. InnoDB compares the stored bytes
+        (``row_upd_changes_first_fields_binary``): for character columns, code points without padding
+        (CHAR drops trailing spaces). SQLite compares with the column's collation (``old.k IS new.k``).
+        """
+        name = self.engine.name
+        if name == "postgresql":
+            return f'CAST({expr} AS text) COLLATE "C"'
+        if name in ("mysql", "mariadb"):
+            typ = table.column(col).type.upper()
+            if typ.startswith("CHAR"):
+                return f"CONVERT(RTRIM({expr}) USING utf8mb4) COLLATE utf8mb4_nopad_bin"
+            if typ.startswith("VARCHAR") or typ.endswith("TEXT"):
+                return f"CONVERT({expr} USING utf8mb4) COLLATE utf8mb4_nopad_bin"
+        return expr
+
     def pairs_of(self, table: Table, chg: str, cols: tuple[str, ...]) -> str:
-        """CTE of (old, new) values of ``cols`` for the changed rows whose ``cols`` change."""
+        """CTE of (old, new) values of ``cols`` for the changed rows whose ``cols`` change (:meth:`image`)."""
         idx = {c.name: i for i, c in enumerate(table.columns)}
         q = self.b.q
         sel = ", ".join([f"{old_alias(idx[c])} AS refint_mo{j}" for j, c in enumerate(cols)] +
                         [f"{q(c)} AS refint_mn{j}" for j, c in enumerate(cols)])
-        moved = " OR ".join(self.distinct(old_alias(idx[c]), q(c)) for c in cols)
+        moved = " OR ".join(self.distinct(self.image(table, c, old_alias(idx[c])), self.image(table, c, q(c)))
+                            for c in cols)
         present = " AND ".join(f"{old_alias(idx[c])} IS NOT NULL" for c in cols)
         return self.b.cte(f"SELECT {sel} FROM {chg} WHERE ({moved}) AND {present}")
 
@@ -432,7 +453,11 @@ class Ripple:
                 else:
                     up.blocked.append(Blocked(name, up.label(child), left, reason))
             elif not deferred:
-                if rules.row_by_row:
+                if rules.keys_in_id_order and cst is None and _unique(t, fk.referred_columns):
+                    up.blocked.append(Blocked(name, up.label(child), n, f"rows of {up.label(child)} still refer to "
+                                              f"changed keys of {up.label(t)} ({action.value}); InnoDB checks each "
+                                              "row at once and never looks for the key provided again"))
+                elif rules.row_by_row:
                     up.order_dep.append(Blocked(name, up.label(child), n, "old keys are provided again by other rows "
                                                 "of the statement; row-by-row checks depend on row order"))
                 elif action is Action.RESTRICT and rules.restrict_no_reprovision:
@@ -510,3 +535,10 @@ class Ripple:
         self.up.order_dep += found.order_dep
         for n in found.notes:
             self.note(n)
+
+
+def _unique(t: Table, cols: tuple[str, ...]) -> bool:
+    """``cols`` are the table's primary key or one of its unique keys (InnoDB also accepts other indexes)."""
+    keys = [t.primary_key.columns] if t.primary_key else []
+    keys += [u.columns for u in t.unique]
+    return any(set(k) == set(cols) for k in keys)

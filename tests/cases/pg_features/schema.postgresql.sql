@@ -18,6 +18,7 @@ ALTER TABLE "Sales Dept"."Order" ADD CONSTRAINT order_seller_nv FOREIGN KEY (sel
 CREATE TABLE "Sales Dept".region (a INTEGER, b INTEGER, PRIMARY KEY (a, b));
 ALTER TABLE "Sales Dept"."Order" ADD COLUMN rb INTEGER;
 ALTER TABLE "Sales Dept"."Order" ADD CONSTRAINT order_region_full FOREIGN KEY (region, rb) REFERENCES "Sales Dept".region MATCH FULL;
+ALTER TABLE "Sales Dept"."Order" ADD CONSTRAINT order_region_rb FOREIGN KEY (region, rb) REFERENCES "Sales Dept".region ON DELETE SET NULL (rb);
 CREATE TABLE hr.log (id INTEGER, at DATE NOT NULL, emp_id INTEGER REFERENCES hr.emp, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
 CREATE TABLE hr.log_2026 PARTITION OF hr.log FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE TABLE hr.contractor (agency TEXT) INHERITS (hr.emp);
