@@ -60,3 +60,38 @@ def test_several_target_rows_stay_order_dependent(make_db: Any) -> None:
         plan = conn.plan_delete("a", "id IN (1, 2)")
     assert not plan.certain and not plan.ok
     assert [b.constraint for b in plan.order_dependent] == ["z_r"]
+
+
+SCAN = [  # (assignment, predicate): InnoDB writes rows in primary key order for a full scan or a PK range
+    ("k = k - 1", "1 = 1"),
+    ("k = k + 1", "1 = 1"),
+    ("k = k - 1", "k > 1"),
+    ("k = k + 1", "k >= 2"),
+    ("k = k + 10", "1 = 1"),
+    ("k = 4 - k", "1 = 1"),      # a swap 1 <-> 3 around 2: fails when 1 meets 3
+    ("u = u + 1", "1 = 1"),      # a unique column, rows visited by k: u 3, 2, 1 -> passes
+    ("u = u - 1", "1 = 1"),      # 3 -> 2 meets row k = 2: fails
+]
+
+
+@pytest.mark.parametrize("sets,where", SCAN)
+@pytest.mark.parametrize("engine", ["mariadb", "postgresql"])
+def test_update_rows_in_clustered_order(make_db: Any, engine: str, sets: str, where: str) -> None:
+    """InnoDB: `SET k = k - 1` with ON UPDATE CASCADE children passes and `k + 1` fails, deterministically
+    (certain); PostgreSQL's heap order is no promise: order-dependent there."""
+    db = make_db(engine)
+    db.run("CREATE TABLE p (k INTEGER PRIMARY KEY, u INTEGER NOT NULL UNIQUE);"
+           "CREATE TABLE c (id INTEGER PRIMARY KEY, pk INTEGER, pu INTEGER,"
+           " CONSTRAINT fk_k FOREIGN KEY (pk) REFERENCES p (k) ON UPDATE CASCADE,"
+           " CONSTRAINT fk_u FOREIGN KEY (pu) REFERENCES p (u) ON UPDATE CASCADE);"
+           "INSERT INTO p VALUES (1, 3), (2, 2), (3, 1); INSERT INTO c VALUES (1, 1, 1), (2, 2, 2), (3, 3, 3)")
+    spec = spec_of(("p", ["k", "u"]), ("c", ["id", "pk", "pu"]))
+    with refint.connect(db.url) as conn:
+        plan = conn.plan_update("p", sets, where)
+    accepted, error, _, updated, _ = run_for_real(db, engine, spec, f"UPDATE p SET {sets} WHERE {where}")
+    if engine == "postgresql" and not plan.certain:
+        assert not plan.ok
+        return
+    assert plan.certain and plan.ok is accepted, (error, plan.to_dict())
+    if accepted:
+        assert plan.updated.get("c", 0) == updated.get("c", 0)

@@ -5,7 +5,8 @@
   SET DEFAULT, RESTRICT / NO ACTION blocks);
 - :mod:`refint.plan.update`: UPDATE of a table's own rows;
 - :mod:`refint.plan.ripple`: ON UPDATE actions followed level by level to any depth;
-- :mod:`refint.plan.keys`: PRIMARY KEY / UNIQUE / NOT NULL / CHECK rejections of the new values.
+- :mod:`refint.plan.keys`: PRIMARY KEY / UNIQUE / NOT NULL / CHECK rejections of the new values;
+- :mod:`refint.plan.innodb`: InnoDB's fixed orders (keys by id, UPDATE rows by primary key).
 """
 
 from refint.plan.base import MAX_LEVELS, Blocked, Plan, Rules, Step, delete_effect

@@ -26,6 +26,7 @@ from refint.model import Action, ForeignKey, Table
 from refint.plan.base import _effective, _not
 
 if TYPE_CHECKING:
+    from refint.engines.base import Engine
     from refint.plan.delete import _Delete
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
@@ -71,3 +72,31 @@ def key_order_verdict(plan: _Delete, g: nx.MultiDiGraph, target_rows: int, paren
     gone = sub.pred.get(child.key)
     pred = hit if gone is None else f"({hit}) AND {_not(gone)}"
     return sub.b.count(child, pred, sub.params)
+
+
+def clustered_order(engine: Engine, table: Table, pred: str) -> tuple[str, ...] | None:
+    """The primary key columns when InnoDB would write the UPDATE's rows in primary key order, else None.
+
+    A single-table UPDATE without ORDER BY writes rows in the order of the index it reads: the clustered
+    index (the primary key, ascending) when no range or lookup applies, or a range or lookup on the
+    primary key (MariaDB's ``mysql_update``: a range's own index, else a table scan). MariaDB refuses
+    ``EXPLAIN UPDATE`` inside a read-only transaction, so refint asks for the plan of the SELECT with the
+    same predicate: a full scan (``ALL``, or ``index``: a covering index scan the UPDATE does not use
+    without ORDER BY) or an access through ``PRIMARY`` means primary key order; a range or lookup on
+    another index leaves the plan order-dependent.
+    """
+    pk = table.primary_key
+    if pk is None:
+        return None
+    result = engine.exec(f"EXPLAIN SELECT * FROM {engine.from_table(table)} WHERE {pred}")
+    names = [str(k) for k in result.keys()]
+    rows = [dict(zip(names, r)) for r in result.fetchall()]
+    first = [r for r in rows if str(r.get("table")) == table.name]
+    if len(first) != 1 or len(rows) != 1:
+        return None
+    access, key = str(first[0].get("type") or ""), first[0].get("key")
+    # no range or lookup (a full scan, or a SELECT's full scan of a covering index): the UPDATE scans the
+    # table, in clustered order; a range or lookup on PRIMARY: primary key order too
+    if access in ("ALL", "index") or (access in ("range", "ref", "eq_ref", "const") and key == "PRIMARY"):
+        return pk.columns
+    return None

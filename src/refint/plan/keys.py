@@ -105,7 +105,7 @@ def _keys(table: Table) -> list[_Key]:
 
 @dataclass(frozen=True)
 class _Req:
-    kind: str  # "notnull" | "check" | "dup" | "order"
+    kind: str  # "notnull" | "check" | "dup" | "order" | "later"
     sql: str
     name: str | None = None
     text: str = ""
@@ -113,12 +113,16 @@ class _Req:
 
 
 def check_new_values(b: _Builder, rules: Rules, table: Table, label: str, chg: str, untouched: str,
-                     assigned: set[str], found: Findings, *, not_null: bool = True) -> None:
+                     assigned: set[str], found: Findings, *, not_null: bool = True,
+                     visit: tuple[str, ...] | None = None) -> None:
     """Record what PRIMARY KEY / UNIQUE / NOT NULL / CHECK would do with the rows in ``chg``.
 
     ``untouched`` is a predicate over ``table`` for the rows the statement leaves as they are;
     ``assigned`` the columns the statement writes; ``not_null=False`` when the caller already reported
-    NULLs written into NOT NULL columns (SET NULL / SET DEFAULT, ``check_set``).
+    NULLs written into NOT NULL columns (SET NULL / SET DEFAULT, ``check_set``). ``visit``: the columns
+    whose old values, ascending, are the order in which the engine writes the rows (InnoDB's clustered
+    index, :func:`refint.plan.innodb.clustered_order`); a new key then fails for certain when it meets
+    the old key of a row written later, and passes otherwise.
     """
     engine = b.engine.name
     src = b.engine.from_table(table)
@@ -154,6 +158,16 @@ def check_new_values(b: _Builder, rules: Rules, table: Table, label: str, chg: s
         # a new key equal to the old key of another changed row that does not keep it
         keeps = " AND ".join(_null_safe_eq(engine, f"refint_s.{q(c)}", f"refint_s.{old_alias(idx[c])}")
                              for c in key.columns)
+        if visit is not None:
+            hit = " AND ".join(f"refint_s.{old_alias(idx[c])} = refint_r.{q(c)}" if key.nulls_distinct else
+                               _null_safe_eq(engine, f"refint_s.{old_alias(idx[c])}", f"refint_r.{q(c)}")
+                               for c in key.columns)
+            later = (f"({', '.join(f'refint_s.{old_alias(idx[c])}' for c in visit)}) > "
+                     f"({', '.join(f'refint_r.{old_alias(idx[c])}' for c in visit)})")
+            sql = (f"SELECT count(*) FROM {chg} AS refint_r WHERE EXISTS (SELECT 1 FROM {chg} AS refint_s "
+                   f"WHERE {hit} AND NOT ({keeps}) AND {later})")
+            reqs.append(_Req("later", sql, key.name, key=key))
+            continue
         if key.nulls_distinct:  # a semi-join the engines hash; tuple IN is never true with a NULL
             olds = ", ".join(f"refint_s.{old_alias(idx[c])}" for c in key.columns)
             news = b.cols(key.columns)
@@ -187,6 +201,10 @@ def check_new_values(b: _Builder, rules: Rules, table: Table, label: str, chg: s
                 found.deferred.append(Blocked(r.name, label, n, reason, "commit"))
             else:
                 found.blocked.append(Blocked(r.name, label, n, reason))
+        elif r.kind == "later" and r.key is not None and r.key.columns not in dup_keys:
+            found.blocked.append(Blocked(r.name, label, n, f"new values of ({', '.join(r.key.columns)}) equal old "
+                                         f"keys of rows written later; InnoDB writes rows in primary key order and "
+                                         f"checks {r.key.kind} at once"))
         elif r.key is not None and r.key.columns not in dup_keys:
             found.order_dep.append(Blocked(r.name, label, n, f"new values of ({', '.join(r.key.columns)}) equal "
                                            f"old keys of other changed rows; {r.key.kind} is checked row by row, "

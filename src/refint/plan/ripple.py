@@ -528,8 +528,13 @@ class Ripple:
         """PRIMARY KEY / UNIQUE / NOT NULL / CHECK on the new values (plan_keys.py)."""
         found = Findings()
         nulls = any(w.action is not Action.CASCADE for w in st.writers)
+        visit = None
+        if t.key == self.t.key and not st.writers and self.rules.keys_in_id_order:
+            from refint.plan.innodb import clustered_order
+
+            visit = clustered_order(self.engine, t, self.up.base)
         check_new_values(self.b, self.rules, t, self.up.label(t), st.chg, _not(st.pred), self.written[t.key], found,
-                         not_null=t.key == self.t.key or not nulls)
+                         not_null=t.key == self.t.key or not nulls, visit=visit)
         self.up.blocked += found.blocked
         self.up.deferred += found.deferred
         self.up.order_dep += found.order_dep
