@@ -170,21 +170,26 @@ def snapshot(cur: Any, engine: str, spec: SchemaSpec) -> dict[str, Counter[Any]]
     return out
 
 
-def run_for_real(db: Any, engine: str, spec: SchemaSpec, sql: str) -> tuple[bool, str, dict[str, int],
-                                                                         dict[str, int], int]:
-    """Run ``sql`` in a transaction with keys enforced, measure, roll back."""
+def connect_enforced(db: Any, engine: str) -> Any:
+    """A DB-API connection inside a transaction, foreign keys enforced (the caller rolls back)."""
     if engine == "sqlite":
         conn: Any = sqlite3.connect(db.path, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("BEGIN")
-    elif engine == "postgresql":
+        return conn
+    if engine == "postgresql":
         import psycopg
 
-        conn = psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={db.name}")
-    else:
-        import pymysql
+        return psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={db.name}")
+    import pymysql
 
-        conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=db.name, autocommit=False)
+    return pymysql.connect(host="127.0.0.1", user="root", password="", database=db.name, autocommit=False)
+
+
+def run_for_real(db: Any, engine: str, spec: SchemaSpec, sql: str) -> tuple[bool, str, dict[str, int],
+                                                                         dict[str, int], int]:
+    """Run ``sql`` in a transaction with keys enforced, measure, roll back."""
+    conn = connect_enforced(db, engine)
     try:
         cur = conn.cursor()
         before = snapshot(cur, engine, spec)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import refint
-from tests.test_plan_random import run_for_real
+from tests.test_plan_random import connect_enforced, run_for_real
 from tests.test_plan_rules import spec_of
 
 PC = spec_of(("p", ["a", "b"]), ("c", ["id", "a", "b"]))
@@ -53,20 +53,7 @@ def _texts(engine: str, cur: Any) -> list[str]:
 
 def _run(db: Any, engine: str, sql: str) -> tuple[bool, int]:
     """Run ``sql`` with keys enforced, count child rows whose stored text changed, roll back."""
-    if engine == "sqlite":
-        import sqlite3
-
-        conn: Any = sqlite3.connect(db.path, isolation_level=None)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("BEGIN")
-    elif engine == "postgresql":
-        import psycopg
-
-        conn = psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={db.name}")
-    else:
-        import pymysql
-
-        conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=db.name, autocommit=False)
+    conn = connect_enforced(db, engine)
     try:
         cur = conn.cursor()
         before = _texts(engine, cur)
