@@ -181,7 +181,8 @@ def test_retries_wait_out_a_lock_on_the_parent(make_db: Any, mode: str) -> None:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline and not watcher.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'refint' AND wait_event_type = 'Lock'"
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'refint' AND datname = current_database() "
+                "AND wait_event_type = 'Lock'"
         ).fetchall():
             time.sleep(0.02)
         time.sleep(1.0)

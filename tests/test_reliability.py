@@ -97,8 +97,10 @@ def _killer_loop(db: Any, proc: Any, marker: str) -> bool:
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             if db.engine == "postgresql":
+                # this test's database only: other tests' refint sessions may wait on locks of their own
                 cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-                            "'refint' AND wait_event_type = 'Lock' AND query LIKE %s", (f"%{marker}%",))
+                            "'refint' AND datname = current_database() AND wait_event_type = 'Lock' "
+                            "AND query LIKE %s", (f"%{marker}%",))
             else:
                 cur.execute("SELECT id FROM information_schema.processlist WHERE db = %s AND info LIKE %s "
                             "AND id <> CONNECTION_ID()", (db.name, f"{marker}%"))

@@ -345,11 +345,34 @@ def _fresh_runner(db: Live, runner: Runner) -> Iterator[Runner]:
         raw = conn.connection.dbapi_connection
         fresh = Runner(db, raw, owner=conn)
         try:
+            _wait_gone(fresh, runner.backend_id)
             yield fresh
         finally:
             fresh.close()
     finally:
         conn.close()
+
+
+#: the server's list of sessions, to see a killed one go (it keeps its locks until it has rolled back)
+_SESSION = {"postgresql": "SELECT 1 FROM pg_stat_activity WHERE pid = :id",
+            "mysql": "SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = :id",
+            "mariadb": "SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = :id"}
+GONE_WAIT = 10.0  # seconds
+
+
+def _wait_gone(fresh: Runner, dead: Any) -> None:
+    """Wait (at most GONE_WAIT) until the server has ended the session that died under us.
+
+    Killing a session (``pg_terminate_backend``, ``KILL``) only asks it to end: it rolls back its open
+    transaction and releases its locks afterwards, on a busy server some time later. An undo started
+    before that waits for those locks and, under lock_timeout, fails; so it waits for the session first.
+    """
+    sql = _SESSION.get(fresh.kind)
+    if sql is None or dead is None:
+        return
+    deadline = time.monotonic() + GONE_WAIT
+    while time.monotonic() < deadline and fresh.query(sql, {"id": dead}):
+        time.sleep(0.02)
 
 
 def apply(db: Live, plan: ChangePlan, *, fault: FaultHook | None = None) -> tuple[list[str], int]:

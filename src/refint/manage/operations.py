@@ -236,7 +236,8 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
     if mine is not None and not mine.matches(c_table, fk):
         raise BadInput(f"{mine.table} belongs to another definition of {fk.name}: {mine.describe()}")
     notes = tuple(b.describe() for b in backups if b is not mine)
-    details: dict[str, Any] = {"constraint": fk.name, "copies_table": db.name in ("mysql", "mariadb", "sqlite", "duckdb")}
+    details: dict[str, Any] = {"constraint": fk.name,
+                               "copies_table": db.name in ("mysql", "mariadb", "sqlite", "duckdb")}
     if backups:
         details["interrupted_repairs"] = [b.to_dict() for b in backups]
     key_there = not_valid = False
@@ -437,7 +438,8 @@ def validate(db: Live, *, constraint: str | None = None, table: str | None = Non
         plan = replace(plan, notes=plan.notes + tuple(b.describe() for b in backups))
     if not plan.steps:
         return ChangeResult("validate", not orphans, dry_run, False, plan, orphans=tuple(orphans), details=details,
-                            retries=check_retries, message=f"{len(keys)} foreign keys checked, {len(orphans)} with orphans")
+                            retries=check_retries,
+                            message=f"{len(keys)} foreign keys checked, {len(orphans)} with orphans")
     result = _run("validate", db, plan, dry_run, fault, before_apply, orphans=orphans, details=details,
                   waited=check_retries)
     return replace(result, ok=not orphans)

@@ -156,8 +156,8 @@ def find(db: Live, schemas: Sequence[str | None]) -> list[RepairBackup]:
         for schema in names:
             where = "TABLE_SCHEMA = %s" if schema else "TABLE_SCHEMA = DATABASE()"
             params: tuple[Any, ...] = ((schema,) if schema else ()) + (PREFIX + "%",)
-            rows: Sequence[Any] = e.raw("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE "
-                         f"{where} AND TABLE_NAME LIKE %s ORDER BY TABLE_NAME", params).fetchall()
+            rows: Sequence[Any] = e.raw("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES "
+                                        f"WHERE {where} AND TABLE_NAME LIKE %s ORDER BY TABLE_NAME", params).fetchall()
             for row in rows:  # LIKE's _ matches any character: the prefix is checked here
                 s, t, comment = str(row[0]), str(row[1]), str(row[2] or "")
                 if not t.startswith(PREFIX) or _parse(s, t, comment, 0) is None:
