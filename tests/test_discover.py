@@ -178,3 +178,25 @@ def test_score_rejects_beyond_max_orphans() -> None:
     few = score(0.0, Inclusion(3, 50, 0, 0), 10, "int", True, 0.01)
     many = score(0.0, Inclusion(300, 900, 0, 0), 300, "int", True, 0.01)
     assert few.score < 0.45 <= many.score
+
+
+def test_folder_of_csv_files(tmp_path: Path) -> None:
+    folder = tmp_path / "lake"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("id,name\n" + "".join(f"{i},c{i}\n" for i in range(1, 41)))
+    (folder / "orders.csv").write_text("order_no,customer_id\n" + "".join(f"{i},{1 + i % 40}\n" for i in range(1, 121)))
+    out = subprocess.run(REFINT + ["discover", str(folder), "--format", "json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert [(f["table"], f["columns"], f["referred_table"], f["referred_columns"]) for f in data["findings"]] == [
+        ("orders", ["customer_id"], "customers", ["id"])]
+    assert {k["table"]: k["columns"] for k in data["primary_key_candidates"]} == {
+        "customers": ["id"], "orders": ["order_no"]}
+
+
+def test_timeout_is_one_line(make_db: Any) -> None:
+    db = make_db("postgresql")
+    shop(db)
+    out = subprocess.run(REFINT + ["discover", db.url, "--timeout", "0.001"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.startswith("refint: error:") and len(out.stderr.strip().splitlines()) == 1

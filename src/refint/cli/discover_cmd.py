@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from refint.cli.common import console, debug_option, emit_json, err_console, open_db, schema_option, target_argument
+from refint.cli.common import (
+    console,
+    debug_option,
+    emit_json,
+    engine_option,
+    err_console,
+    open_db,
+    schema_option,
+    target_argument,
+)
 from refint.cli.main import run_guarded
 
 if TYPE_CHECKING:
@@ -26,7 +35,8 @@ Examples:
   refint discover postgresql://postgres@127.0.0.1/shop --format relations > relations.toml
   refint check postgresql://postgres@127.0.0.1/shop --relations relations.toml
   refint discover warehouse.duckdb --table orders --min-score 0.7 --format json
-  refint discover data/ --max-orphans 0.05""")
+  refint discover data/ --max-orphans 0.05
+  refint discover data/ --engine spark""")
 @target_argument
 @click.option("--table", "tables", multiple=True, metavar="T", help="Only keys whose child is this table (repeatable).")
 @click.option("--min-score", default=0.45, show_default=True, type=click.FloatRange(0, 1),
@@ -36,19 +46,20 @@ Examples:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Server-side statement timeout (SQLite: for the whole run).")
 @schema_option
+@engine_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "relations", "sql"]), default="table",
               show_default=True, help="table: for people; json; relations: a file for check --relations; "
               "sql: the statements that would declare the keys.")
 @debug_option
 def discover(target: str | None, tables: tuple[str, ...], min_score: float, max_orphans: float,
-             timeout: float | None, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+             timeout: float | None, schemas: tuple[str, ...], engine: str | None, fmt: str, debug: bool) -> None:
     """Find the foreign keys the database does not declare, with the evidence for each.
 
     Python twin: ``refint.connect(target).discover(...)``.
     """
 
     def body() -> int:
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             def run(progress: Callable[[int, int, str], None] | None = None) -> Discovery:
                 return db.discover(tables=tables, min_score=min_score, max_orphans=max_orphans, timeout=timeout,
                                    progress=progress)

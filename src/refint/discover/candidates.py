@@ -52,10 +52,11 @@ def type_class(type_: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def tokens(name: str) -> tuple[str, ...]:
-    """``SupportRepId`` -> (support, rep, id); ``order_items`` -> (order, items); ``HTTPCode`` -> (http, code)."""
+    """``SupportRepId`` -> (support, rep, id); ``order_items`` -> (order, items); ``HTTPCode`` -> (http, code);
+    letters of any script are word characters (``학생_id`` -> (학생, id))."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return tuple(p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p)
+    return tuple(p for p in re.split(r"[\W_]+", spaced.lower()) if p)
 
 
 @lru_cache(maxsize=65536)
