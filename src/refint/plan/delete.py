@@ -21,6 +21,7 @@ from refint.errors import BadInput
 from refint.model import Action, ForeignKey, Match, Schema, Table
 from refint.plan.base import (MAX_LEVELS, Blocked, Plan, Rules, Step, TKey, _Builder, _effective, _is_deferred,
                               _label, _not, _or, _single_scc, _true)
+from refint.plan.volatility import refuse_volatile
 from refint.sqltext import split_assignments, validate_predicate
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ def plan_delete(engine: Engine, schema: Schema, table: str, where: str, *, sampl
                               escape_strings=engine.name == "postgresql")
     target = schema.table(table)
     with engine.read_only():
+        refuse_volatile(engine, [pred])  # before any query runs the predicate
         _parse_check(engine, target, pred)
         rules = Rules.for_engine(engine)
         return _refused(rules, schema, target, None,
@@ -58,6 +60,7 @@ def plan_update(engine: Engine, schema: Schema, table: str, assignments: str, wh
             raise BadInput(f"no column {col!r} in table {target.qualified_name}")
         resolved[match[0]] = expr
     with engine.read_only():
+        refuse_volatile(engine, [pred, *resolved.values()])  # before any query runs them
         _parse_check(engine, target, pred, resolved)
         rules = Rules.for_engine(engine)
         return _refused(rules, schema, target, set(resolved),
