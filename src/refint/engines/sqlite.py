@@ -135,16 +135,15 @@ class SQLite(Engine):
 
     #: below this many child rows the engine's own join is as fast as hashing
     HASH_MIN_ROWS = 200_000
-    #: above this many parent keys the hash set would not fit our memory budget: the engine joins
-    HASH_MAX_PARENT_ROWS = 5_000_000
 
     def find_orphans(self, child: Table, fk: ForeignKey, parent: Table | None,
                      sample: int) -> tuple[int, list[tuple[Any, ...]]] | None:
         """Without an index on the child's key SQLite probes the parent's B-tree once per child row in
         random order (PRAGMA foreign_key_check does the same): slow once the parent outgrows the page
-        cache. Hashing the parent's keys in Python and streaming the child's keys is several times
-        faster (benchmarks/RESULTS.md). Used only for INTEGER-affinity keys, where SQLite's comparison
-        and Python's equality agree, on rowid tables big enough to matter; otherwise None (SQL)."""
+        cache. Holding the parent's keys in Python (a byte map or a bounded set, sqlite_hash) and
+        streaming the child's keys is several times faster (benchmarks/RESULTS.md). Used only for
+        INTEGER-affinity keys, where SQLite's comparison and Python's equality agree, on rowid tables
+        big enough to matter; otherwise, or when the keys would not fit in memory, None (SQL)."""
         if parent is None or child.kind != "table" or parent.kind != "table":
             return None
         types = [child.column(c).type for c in fk.columns] + [parent.column(c).type for c in fk.referred_columns]
@@ -157,37 +156,18 @@ class SQLite(Engine):
             # with an index, SQLite's join walks the child's keys in order: fast, and faster still
             # when the key's range is split over the cores
             return self._parallel_orphans(child, fk, parent, sample, size)
-        parent_size = self._row_estimate(parent)
-        if parent_size is None or parent_size > self.HASH_MAX_PARENT_ROWS:
-            return None
-        p_cols = ", ".join(self.quote(c) for c in fk.referred_columns)
-        c_cols = ", ".join(self.quote(c) for c in fk.columns)
-        p_nn = " AND ".join(f"{self.quote(c)} IS NOT NULL" for c in fk.referred_columns)
-        c_nn = " AND ".join(f"{self.quote(c)} IS NOT NULL" for c in fk.columns)
-        dbapi = self._dbapi()
-        # one-column keys hash as plain values (a third of the memory of 1-tuples), wider keys as tuples
-        single = len(fk.columns) == 1
-        rows = self._locked(lambda: dbapi.execute(f"SELECT {p_cols} FROM {self.from_table(parent)} WHERE {p_nn}"))
-        parents: set[Any] = set(map(itemgetter(0), rows)) if single else set(rows)
-        cursor = self._locked(lambda: dbapi.execute(f"SELECT {c_cols} FROM {self.from_table(child)} WHERE {c_nn}"))
-        total = 0
-        smallest: set[Any] = set()
-        deadline = getattr(self, "_deadline", None)
-        while True:
-            if self.was_cancelled() or (deadline is not None and time.monotonic() > deadline):
-                raise sqlite3.OperationalError("interrupted")
-            batch = cursor.fetchmany(200_000)
-            if not batch:
-                break
-            if single:
-                batch = list(map(itemgetter(0), batch))
-            missing = set(batch) - parents
-            if missing:
-                total += sum(1 for row in batch if row in missing)
-                smallest = set(sorted(smallest | missing)[:sample])
-        del parents
-        keys = sorted(smallest)
-        return total, [(k,) for k in keys] if single else keys
+        from refint.engines.sqlite_hash import hash_orphans
+
+        # the parent's key is its rowid: an INTEGER PRIMARY KEY of a rowid table without an index of its
+        # own (a WITHOUT ROWID table, or the INTEGER PRIMARY KEY DESC quirk, has one, and stores text too)
+        pk, parent_rows = parent.primary_key, self._row_estimate(parent)
+        rowid_key = (pk is not None and pk.columns == fk.referred_columns and len(pk.columns) == 1
+                     and parent_rows is not None and parent.column(pk.columns[0]).type == "INTEGER"
+                     and not any(ix.columns == pk.columns for ix in parent.indexes))
+        return hash_orphans(
+            self._dbapi(), self._locked, self._stop_requested, child=self.from_table(child), parent=self.from_table(parent),
+            child_columns=[self.quote(c) for c in fk.columns], parent_columns=[self.quote(c) for c in fk.referred_columns],
+            sample=sample, rowid_key=rowid_key, parent_rows=parent_rows)
 
     #: the indexed join is split over the cores from this many child rows up (below, threads cost more)
     PARALLEL_MIN_ROWS = 1_000_000
