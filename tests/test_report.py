@@ -4,6 +4,7 @@ table; large schemas get per-table neighbourhood graphs and a search box that wo
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -172,3 +173,138 @@ def test_report_on_other_engines(make_db: Any, engine: str) -> None:
         rep = rdb.report(check=True)
     assert rep.tables == 2 and rep.foreign_keys == 1 and rep.check_ok is True
     assert external_references(rep.html) == []
+
+
+REACH = '''
+CREATE TABLE root (id INT PRIMARY KEY);
+CREATE TABLE a (id INT PRIMARY KEY, root_id INT, CONSTRAINT a_root FOREIGN KEY (root_id) REFERENCES root (id) ON DELETE CASCADE);
+CREATE TABLE b (id INT PRIMARY KEY, a_id INT, up INT,
+    CONSTRAINT b_a FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE CASCADE,
+    CONSTRAINT b_up FOREIGN KEY (up) REFERENCES b (id) ON DELETE CASCADE);
+CREATE TABLE n (id INT PRIMARY KEY, a_id INT, CONSTRAINT n_a FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE SET NULL);
+CREATE TABLE r (id INT PRIMARY KEY, b_id INT NOT NULL, CONSTRAINT r_b FOREIGN KEY (b_id) REFERENCES b (id) ON DELETE RESTRICT);
+CREATE TABLE x (id INT PRIMARY KEY, root_id INT, CONSTRAINT x_root FOREIGN KEY (root_id) REFERENCES root (id));
+CREATE TABLE y (id INT PRIMARY KEY, x_id INT, b_id INT, CONSTRAINT y_x FOREIGN KEY (x_id) REFERENCES x (id),
+    CONSTRAINT y_b FOREIGN KEY (b_id) REFERENCES b (id) ON DELETE CASCADE);
+CREATE TABLE q1 (id INT PRIMARY KEY, root_id INT, CONSTRAINT q1_root FOREIGN KEY (root_id) REFERENCES root (id));
+CREATE TABLE q2 (id INT PRIMARY KEY, root_id INT, CONSTRAINT q2_root FOREIGN KEY (root_id) REFERENCES root (id));
+CREATE TABLE z (id INT PRIMARY KEY, q1_id INT, q2_id INT, other INT,
+    CONSTRAINT z_q1 FOREIGN KEY (q1_id) REFERENCES q1 (id), CONSTRAINT z_q2 FOREIGN KEY (q2_id) REFERENCES q2 (id),
+    CONSTRAINT z_q2_again FOREIGN KEY (other) REFERENCES q2 (id));
+CREATE TABLE island (id INT PRIMARY KEY);
+INSERT INTO root VALUES (1); INSERT INTO a VALUES (1, 1); INSERT INTO b VALUES (1, 1, NULL), (2, 1, 1);
+INSERT INTO n VALUES (1, 1); INSERT INTO r VALUES (1, 2); INSERT INTO x VALUES (1, 1); INSERT INTO y VALUES (1, 1, 2);
+INSERT INTO q1 VALUES (1, 1); INSERT INTO q2 VALUES (1, 1); INSERT INTO z VALUES (1, 1, 1, 1);
+'''
+
+
+def bfs_chains(schema: Any, a: str, b: str) -> set[str]:
+    """Every shortest chain of keys between two tables, by networkx on the model (keys in either direction,
+    one chain per choice among parallel keys), in the explorer's data-chain form."""
+    import itertools
+
+    import networkx as nx
+
+    g = nx.MultiGraph()
+    g.add_nodes_from(t.name for t in schema.tables)
+    for t, fk in schema.foreign_keys:
+        g.add_edge(t.name, fk.referred_table, key=fk.name)
+    if not nx.has_path(g, a, b):
+        return set()
+    chains = set()
+    for nodes in nx.all_shortest_paths(g, a, b):
+        options = [sorted(g[u][v]) for u, v in zip(nodes, nodes[1:])]
+        for names in itertools.product(*options):
+            chains.add(json.dumps([a] + [[n, v] for n, v in zip(names, nodes[1:])], separators=(",", ":")))
+    return chains
+
+
+def shown_chains(page: str) -> set[str]:
+    return {html.unescape(c) for c in re.findall(r'<li data-chain="([^"]*)"', page)}
+
+
+def shown_reach(page: str) -> dict[str, set[str]]:
+    out = {}
+    for kind, attr, value in re.findall(r'<li data-kind="([^"]*)" data-(tables|constraints)="([^"]*)"', page):
+        out[kind] = set(json.loads(html.unescape(value)))
+    return out
+
+
+def test_path_and_cascade_views_match_bfs_and_plan(make_db: Any, tmp_path: Path) -> None:
+    db = make_db("sqlite")
+    db.run(REACH)
+    out = tmp_path / "reach.html"
+    with refint.connect(db.url) as rdb:
+        schema = rdb.inspect()
+        rdb.report().write(out)
+        plan = rdb.plan_delete("root", "1=1")
+    for a, b in (("z", "root"), ("r", "n"), ("y", "q2"), ("island", "root")):
+        page = view_of(dom(out, frag(view="path", **{"from": a, "to": b})))
+        assert shown_chains(page) == bfs_chains(schema, a, b), (a, b)
+        if not shown_chains(page):
+            assert "No chain of foreign keys joins these tables" in page
+    assert len(bfs_chains(schema, "z", "root")) == 3  # z_q1, z_q2 and z_q2_again: three shortest chains
+    page = view_of(dom(out, frag(view="cascade", t="root")))
+    reach = shown_reach(page)
+    # plan delete counted rows on every one of these keys, so the two must agree exactly
+    assert reach["deletes"] == {k for k, n in plan.deleted.items() if n} == {"root", "a", "b", "y"}
+    assert reach["restrict"] == {x.constraint for x in plan.blocked_by if "RESTRICT" in x.reason} == {"r_b"}
+    assert reach["no action"] == {x.constraint for x in plan.blocked_by if "NO ACTION" in x.reason} == {"x_root", "q1_root", "q2_root"}
+    assert reach["set null"] == {s.constraint for s in plan.steps if s.action == "SET NULL"} == {"n_a"}
+    drawn = read_svg(page[page.index("<svg"):page.index("</svg>") + 6])
+    assert set(drawn.boxes) == {"root", "a", "b", "y", "n", "r", "x", "q1", "q2"}
+    assert overlapping(drawn.boxes) == []
+    screenshot(out, "report-cascade", frag(view="cascade", t="root"))
+
+
+PWN = "document.body.setAttribute('data-pwned','{}')"
+HOSTILE_TABLE = f"</script><img src=x onerror={PWN.format('t')}>"
+HOSTILE_OTHER = "it's \"q\" & ]]> <b>bold</b> \u2028"
+HOSTILE_COLUMN = f"\"quoted\" ]]> <img src=x onerror={PWN.format('col')}>"
+HOSTILE_FK = f"<img src=x onerror={PWN.format('fk')}> ]]>"
+HOSTILE_VALUE = f"</script><script>{PWN.format('v')}</script><img src=x onerror={PWN.format('v2')}>"
+
+
+def sq(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def test_hostile_names_stay_text(make_db: Any, tmp_path: Path) -> None:
+    db = make_db("sqlite")
+    db.run(f"""
+        CREATE TABLE {sq(HOSTILE_TABLE)} (id TEXT PRIMARY KEY);
+        CREATE TABLE {sq(HOSTILE_OTHER)} (id INT PRIMARY KEY, {sq(HOSTILE_COLUMN)} TEXT,
+            CONSTRAINT {sq(HOSTILE_FK)} FOREIGN KEY ({sq(HOSTILE_COLUMN)}) REFERENCES {sq(HOSTILE_TABLE)} (id)
+            ON DELETE CASCADE);
+        INSERT INTO {sq(HOSTILE_TABLE)} VALUES ('ok');
+        INSERT INTO {sq(HOSTILE_OTHER)} VALUES (1, 'ok'), (2, '{HOSTILE_VALUE.replace("'", "''")}');
+    """)
+    out = tmp_path / "hostile.html"
+    proc = run_cli("report", db.url, "-o", str(out), "--check", env={"PATH": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "<img" not in text and text.count("</script>") == 2  # the JSON document's and the explorer's
+    data = text[text.index('id="refint-data">') + 17:text.index("</script>", text.index('id="refint-data">'))]
+    assert "<" not in data and ">" not in data and "&" not in data and "\u2028" not in data
+    assert {t["name"] for t in json.loads(data)["tables"]} == {HOSTILE_TABLE, HOSTILE_OTHER}
+    views = [frag(view="table", t=HOSTILE_OTHER, depth="2"), frag(view="cascade", t=HOSTILE_TABLE),
+             frag(**{"view": "path", "from": HOSTILE_OTHER, "to": HOSTILE_TABLE})]
+    pages = [dom(out, v) for v in views] + [dom(out, query="q=" + quote("onerror", safe=""))]
+    for page in pages:
+        assert not re.search(r"\sdata-pwned=", page) and "<img" not in page  # no injected handler ran
+        assert "<script>document" not in page
+    # the drawings and the lists name every table exactly as written
+    for page in pages[:3]:
+        shown = {html.unescape(n) for n in re.findall(r'data-table="([^"]*)"', view_of(page))}
+        assert shown == {HOSTILE_TABLE, HOSTILE_OTHER}
+        assert html.unescape(re.search(r"<h3>(.*?)</h3>", view_of(page)).group(1)).endswith(
+            (HOSTILE_OTHER, HOSTILE_TABLE))
+        edges = {html.unescape(n) for n in re.findall(r'data-constraint="([^"]*)"', view_of(page))}
+        assert edges == {HOSTILE_FK}
+    chain = shown_chains(pages[2])
+    assert chain == {json.dumps([HOSTILE_OTHER, [HOSTILE_FK, HOSTILE_TABLE]], ensure_ascii=False, separators=(",", ":"))}
+    assert shown_reach(pages[1])["deletes"] == {HOSTILE_TABLE, HOSTILE_OTHER}
+    results = pages[3][pages[3].index('<div id="results"'):pages[3].index('<div id="view">')]
+    assert html.unescape(results).count("onerror") >= 3  # two tables' names, a column and the key, as text
+    assert "1 orphans" in view_of(pages[0])  # the orphaned key, marked on its line
+    screenshot(out, "report-hostile", views[0])
