@@ -171,6 +171,9 @@ function draw(ids, links, focus, rank) {
   var lay = layout(ids, links, rank);
   var svg = sv('svg', {'class': 'refint-graph', viewBox: '0 0 ' + lay.width.toFixed(0) + ' ' + lay.height.toFixed(0),
     width: lay.width.toFixed(0), height: lay.height.toFixed(0), role: 'img'});
+  var mk = sv('marker', {id: 'refint-arrow-view', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7,
+    markerHeight: 7, orient: 'auto-start-reverse'}, null, sv('defs', {}, null, svg));
+  sv('path', {d: 'M0,0L10,5L0,10z', fill: '#566573'}, null, mk);
   var ge = sv('g', {'class': 'edges'}, null, svg), gn = sv('g', {'class': 'nodes'}, null, svg);
   links.forEach(function (l, i) {
     var e = E[l[2]], pts = lay.lines[i].slice();

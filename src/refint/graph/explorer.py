@@ -35,7 +35,7 @@ EXPLORER = ('<section id="explore"><h2>Explorer</h2><div id="results" aria-live=
 
 EXPLORER_CSS = """
 #explore{background:#fff;border:1px solid #d5dbdb;border-radius:6px;padding:10px 16px;margin-top:16px}
-#explore h2{margin-top:0}#view .graph{max-height:80vh}#view .graph svg{max-width:none}#results ul,#view ul.top{columns:3 220px;padding-left:18px}
+#explore h2{margin-top:0}#view path.fk{marker-end:url(#refint-arrow-view)}#view .graph{max-height:80vh}#view .graph svg{max-width:none}#results ul,#view ul.top{columns:3 220px;padding-left:18px}
 #view .bar a,#view .bar form{margin-right:14px}#view .bar a.on{font-weight:700;text-decoration:none;color:#1c2833}
 #view .pathform{display:inline}#view .pathform input{padding:3px 6px;width:220px}.chains li{margin:2px 0}
 .chains .via{color:#7f8c8d}.refint-graph .table{cursor:pointer}.refint-graph circle.badge{fill:#2e86c1}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 #: gap between two boxes of one layer, and between two layers (room for the lines)
 NODE_GAP = 14.0
 LAYER_GAP = 70.0
+SEED = 19
 
 Point = tuple[float, float]
 
@@ -64,7 +65,8 @@ def layered(sizes: dict[Hashable, tuple[float, float]], edges: Sequence[tuple[Ha
     sug = ogdf.SugiyamaLayout()
     sug.set_runs(4)
     if keys:
-        sug.call(ga)
+        with ogdf.seeded(SEED):  # the same schema, the same drawing (OGDF's heuristics are randomised)
+            sug.call(ga)
     centre = {k: (ga.y(node[k]), ga.x(node[k])) for k in keys}
     bends: list[list[Point]] = []
     if laid:
