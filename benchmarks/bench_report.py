@@ -25,8 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
@@ -34,23 +32,8 @@ sys.path.insert(0, str(ROOT))
 import refint  # noqa: E402
 from refint.graph import build_graph, to_svg  # noqa: E402
 from refint.graph.explorer import explorer_data, json_for_script  # noqa: E402
+from bench_graph_layout import drop, fresh  # noqa: E402
 from tests import corpus as C  # noqa: E402
-from tests.conftest import TestDB  # noqa: E402
-
-ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-
-
-def fresh(name: str) -> TestDB:
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return TestDB("postgresql", f"postgresql://postgres@127.0.0.1:5432/{name}", name)
-
-
-def drop(name: str) -> None:
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 def cli(args: list[str], repeat: int, env: dict[str, str]) -> float:
     times = []
