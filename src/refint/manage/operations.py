@@ -12,6 +12,7 @@ Per-engine statements live in :mod:`refint.manage.recipes`; the rules and their 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -355,7 +356,10 @@ def _run(operation: str, db: Live, plan: ChangePlan, dry_run: bool, fault: Fault
                             message="dry run: nothing changed", details=details or {})
     if before_apply is not None:
         before_apply(plan)
-    done, retries = apply(db, plan, fault=fault)
+    # PyMySQL stops reading on Ctrl-C while the server goes on (an ALTER would finish its copy): KILL QUERY
+    cancel = db.engine.cancel_on_interrupt() if db.name in ("mysql", "mariadb") else nullcontext()
+    with cancel:
+        done, retries = apply(db, plan, fault=fault)
     db.invalidate()
     return ChangeResult(operation, True, False, True, plan, tuple(done), "done", tuple(orphans), waited + retries,
                         details or {})
