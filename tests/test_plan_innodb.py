@@ -34,21 +34,25 @@ NAMES = [("a_c", "z_r", False), ("z_c", "a_r", True), ("a_c", "B_r", True), ("B_
          ("b_ibfk_1", "c_ibfk_1", False)]
 
 
-@pytest.mark.parametrize("cascade,restrict,restrict_first", NAMES)
-@pytest.mark.parametrize("order", [("bc", "cr", "cb"), ("cr", "cb", "bc")])
-def test_keys_are_visited_in_id_byte_order(make_db: Any, cascade: str, restrict: str, restrict_first: bool,
-                                           order: tuple[str, ...]) -> None:
+def test_keys_are_visited_in_id_byte_order(make_db: Any) -> None:
+    """Every name pair, on one database (tables rebuilt per case)."""
     db = make_db("mariadb")
-    _abc(db, cascade, restrict, order, "NO ACTION" if cascade == "x1" else "RESTRICT")
-    with refint.connect(db.url) as conn:
-        plan = conn.plan_delete("a", "id = 1")
-    accepted, error, deleted, _, _ = run_for_real(db, "mariadb", ABC, "DELETE FROM a WHERE id = 1")
-    assert accepted is (not restrict_first), error
-    assert plan.certain and plan.ok is accepted, plan.to_dict()
-    if accepted:
-        assert plan.deleted == deleted == {"a": 1, "b": 1, "c": 1}
-    else:
-        assert [(b.constraint, b.table, b.rows) for b in plan.blocked_by] == [(restrict, "c", 1)]
+    for i, (cascade, restrict, restrict_first) in enumerate(NAMES):
+        # the creation order does not matter: both orders for the first two pairs and the default names
+        orders = [("cr", "cb", "bc"), ("bc", "cr", "cb")][:2 if i < 2 or cascade == "b_ibfk_1" else 1]
+        for order in orders:
+            case = (cascade, restrict, order)
+            db.run("DROP TABLE IF EXISTS c; DROP TABLE IF EXISTS b; DROP TABLE IF EXISTS a")
+            _abc(db, cascade, restrict, order, "NO ACTION" if cascade == "x1" else "RESTRICT")
+            with refint.connect(db.url) as conn:
+                plan = conn.plan_delete("a", "id = 1")
+            accepted, error, deleted, _, _ = run_for_real(db, "mariadb", ABC, "DELETE FROM a WHERE id = 1")
+            assert accepted is (not restrict_first), (case, error)
+            assert plan.certain and plan.ok is accepted, (case, plan.to_dict())
+            if accepted:
+                assert plan.deleted == deleted == {"a": 1, "b": 1, "c": 1}, case
+            else:
+                assert [(b.constraint, b.table, b.rows) for b in plan.blocked_by] == [(restrict, "c", 1)], case
 
 
 def test_several_target_rows_stay_order_dependent(make_db: Any) -> None:
@@ -74,9 +78,8 @@ SCAN = [  # (assignment, predicate): InnoDB writes rows in primary key order for
 ]
 
 
-@pytest.mark.parametrize("sets,where", SCAN)
 @pytest.mark.parametrize("engine", ["mariadb", "postgresql"])
-def test_update_rows_in_clustered_order(make_db: Any, engine: str, sets: str, where: str) -> None:
+def test_update_rows_in_clustered_order(make_db: Any, engine: str) -> None:
     """InnoDB: `SET k = k - 1` with ON UPDATE CASCADE children passes and `k + 1` fails, deterministically
     (certain); PostgreSQL's heap order is no promise: order-dependent there."""
     db = make_db(engine)
@@ -86,12 +89,17 @@ def test_update_rows_in_clustered_order(make_db: Any, engine: str, sets: str, wh
            " CONSTRAINT fk_u FOREIGN KEY (pu) REFERENCES p (u) ON UPDATE CASCADE);"
            "INSERT INTO p VALUES (1, 3), (2, 2), (3, 1); INSERT INTO c VALUES (1, 1, 1), (2, 2, 2), (3, 3, 3)")
     spec = spec_of(("p", ["k", "u"]), ("c", ["id", "pk", "pu"]))
-    with refint.connect(db.url) as conn:
-        plan = conn.plan_update("p", sets, where)
-    accepted, error, _, updated, _ = run_for_real(db, engine, spec, f"UPDATE p SET {sets} WHERE {where}")
-    if engine == "postgresql" and not plan.certain:
-        assert not plan.ok
-        return
-    assert plan.certain and plan.ok is accepted, (error, plan.to_dict())
-    if accepted:
-        assert plan.updated.get("c", 0) == updated.get("c", 0)
+    uncertain = 0
+    for sets, where in SCAN:
+        with refint.connect(db.url) as conn:
+            plan = conn.plan_update("p", sets, where)
+        accepted, error, _, updated, _ = run_for_real(db, engine, spec, f"UPDATE p SET {sets} WHERE {where}")
+        if engine == "postgresql" and not plan.certain:
+            assert not plan.ok
+            uncertain += 1
+            continue
+        assert plan.certain and plan.ok is accepted, (sets, where, error, plan.to_dict())
+        if accepted:
+            assert plan.updated.get("c", 0) == updated.get("c", 0), (sets, where)
+    if engine == "postgresql":  # every statement that moves a key onto another row's old key
+        assert uncertain == 6
