@@ -111,7 +111,8 @@ def render(con: Console, p: Plan, display: str) -> None:
 
     verb = "DELETE FROM" if p.operation == "delete" else "UPDATE"
     mark = "[green]✓ would succeed[/]" if p.ok else (
-        "[red]✗ would be rejected[/]" if p.blocked_by else "[yellow]? may be rejected (row order)[/]")
+        "[red]✗ would be rejected[/]" if p.blocked_by else "[yellow]? may be rejected (row order)[/]"
+        if p.order_dependent else "[yellow]? not certain (an effect refint does not follow: see notes)[/]")
     root = Tree(f"{mark}  {verb} [bold]{escape(p.table)}[/]: {p.rows} rows  [dim]({escape(display)})[/]")
     nodes = {p.table: root}
     for s in p.steps:
