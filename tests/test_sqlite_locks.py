@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import refint
 from tests.test_cli import assert_one_line_error, refint as run_refint
 
@@ -49,7 +51,7 @@ print(n)
 def test_check_waits_for_writers_in_a_tight_loop(tmp_path: Path) -> None:
     db = tmp_path / "busy.db"
     _make(db)
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), "3"], stdout=subprocess.PIPE, text=True)
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), "2"], stdout=subprocess.PIPE, text=True)
                for _ in range(2)]
     try:
         time.sleep(0.3)
@@ -80,20 +82,28 @@ conn.execute("COMMIT")
 """
 
 
-def test_check_waits_past_the_busy_timeout(tmp_path: Path) -> None:
-    """The lock is held far longer than SQLite's own busy timeout of refint's connection: refint
-    retries the read until the writer commits, and sees the committed row."""
+@pytest.mark.parametrize("how", ["cli", "api read-write"])
+def test_check_waits_past_the_busy_timeout(tmp_path: Path, how: str) -> None:
+    """The lock is held longer than sqlite3's default busy timeout (5 s): refint retries the read until
+    the writer commits, on its read-only connection (the CLI) and on a read-write one (the API's
+    default, through SQLAlchemy)."""
     db = tmp_path / "held.db"
     _make(db)
+    conn = refint.connect(db) if how != "cli" else None  # opened (SQLAlchemy imported) before the lock
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "5.5"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         start = time.monotonic()
-        proc = run_refint("check", str(db), "--format", "json")
+        if conn is None:
+            proc = run_refint("check", str(db), "--format", "json")
+            assert proc.returncode == 0, proc.stderr
+        else:
+            assert conn.check().ok
         waited = time.monotonic() - start
     finally:
         holder.wait(timeout=60)
-    assert proc.returncode == 0, proc.stderr
+        if conn is not None:
+            conn.close()
     assert waited >= 5  # it waited for the writer, past sqlite3's default busy timeout of 5 s
     with refint.connect(db) as conn:
         assert conn.conn.exec_driver_sql("SELECT count(*) FROM child WHERE v = 'held'").scalar() == 1

@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +31,8 @@ from refint.errors import NoSuchSchema
 from refint.model import Action, Check, Column, ForeignKey, Index, Match, PrimaryKey, Schema, Table, Unique
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from refint.engines.sqlite_ddl import ParsedTable
 
 T = TypeVar("T")
@@ -268,6 +270,29 @@ class SQLite(Engine):
         if not keys or not all(type(k) is int for k in keys):
             return None
         return sorted({keys[len(keys) * i // parts] for i in range(1, parts)})
+
+    # -- statements wait for writers in refint's own read-only transaction (sqlite_locks) -------------
+    def _waits(self) -> bool:
+        """A connection that is not a DirectConnection (which waits by itself), inside refint's own
+        read-only transaction: a statement that meets a writer's lock is retried. A write transaction
+        is never retried here (waiting could not end a deadlock between two writers)."""
+        from refint.direct import DirectConnection
+
+        return self.own_read_only and not isinstance(self.conn, DirectConnection)
+
+    def exec(self, sql: str, params: Mapping[str, Any] | None = None) -> sa.CursorResult[Any]:
+        if not self._waits():
+            return super().exec(sql, params)
+        return self._locked(lambda: super(SQLite, self).exec(sql, params))
+
+    def raw(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> sa.CursorResult[Any]:
+        if not self._waits():
+            return super().raw(sql, params)
+        return self._locked(lambda: super(SQLite, self).raw(sql, params))
+
+    def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        # the DB-API cursor directly, on every connection: no DirectConnection retry on this path
+        return self._locked(lambda: super(SQLite, self).fetchall(sql, params))
 
     def _locked(self, run: Callable[[], T]) -> T:
         """A statement on a driver connection of our own: retried while writers hold the lock, and a

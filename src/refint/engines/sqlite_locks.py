@@ -37,7 +37,8 @@ SQLITE_READONLY_ROLLBACK = 776
 
 def is_busy(exc: BaseException) -> bool:
     """SQLITE_BUSY or one of its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT)."""
-    code = getattr(exc, "sqlite_errorcode", None)
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's exception
+    code = getattr(orig, "sqlite_errorcode", None)
     return isinstance(code, int) and code & 0xFF == SQLITE_BUSY
 
 
@@ -59,7 +60,7 @@ def retry_busy(fn: Callable[[], T], *, wait: float | None = None,
 
 def hot_journal(exc: BaseException, path: str | None) -> ConnectionFailed | None:
     """The one-line error for a read-only connection that met a hot journal, else None."""
-    if getattr(exc, "sqlite_errorcode", None) != SQLITE_READONLY_ROLLBACK:
+    if getattr(getattr(exc, "orig", None) or exc, "sqlite_errorcode", None) != SQLITE_READONLY_ROLLBACK:
         return None
     name = path or "the database"
     return ConnectionFailed(
