@@ -15,8 +15,8 @@ refint's 300 MB at any parent size (issue 12: a Python set of 4.9M keys peaked a
   were seen. A real stored in an INTEGER column never equals an integer (SQLite converts every real it
   can to an integer), so the two halves never meet.
 - otherwise (sparse integer keys, wider keys): a Python set of the parent's keys, up to
-  :data:`SET_MAX_KEYS` one-column keys or :data:`SET_MAX_TUPLES` wider ones (about 150 MB); above that
-  the caller's SQL join answers.
+  :data:`SET_MAX_KEYS` one-column keys or :data:`SET_MAX_TUPLES` two-column ones (fewer for wider
+  keys; at most about 200 MB); above that the caller's SQL join answers.
 
 Equality is SQLite's: both sides have INTEGER affinity, values compare by storage class, as Python's
 ``==`` does for int, float, str and bytes.
@@ -33,7 +33,8 @@ from typing import Any
 BYTEMAP_MAX_SPAN = 64_000_000
 #: parent keys held in a Python set (one column: ~64 bytes each with the set's table)
 SET_MAX_KEYS = 2_000_000
-#: parent keys of two columns or more held in a set of tuples (~150 bytes each)
+#: parent keys of two columns held in a set of tuples (1M of large integers: a 168 MB peak); wider keys
+#: proportionally fewer (three columns: 666,666)
 SET_MAX_TUPLES = 1_000_000
 #: the parent's keys that are not integers, held in a set beside a byte map
 OTHERS_MAX = 1_000_000
@@ -163,7 +164,7 @@ def _by_set(dbapi: Any, run: Callable[[Callable[[], Any]], Any], stop: Callable[
     p_cols, c_cols = ", ".join(parent_columns), ", ".join(child_columns)
     p_nn = " AND ".join(f"{c} IS NOT NULL" for c in parent_columns)
     c_nn = " AND ".join(f"{c} IS NOT NULL" for c in child_columns)
-    limit = SET_MAX_KEYS if single else SET_MAX_TUPLES
+    limit = SET_MAX_KEYS if single else SET_MAX_TUPLES * 2 // len(child_columns)
     # the bound first (unless the parent's size is known to be below it): no set is built that would not fit
     if parent_rows is None or parent_rows > limit:
         count = run(lambda: dbapi.execute(
