@@ -551,7 +551,7 @@ class Database:
         Args:
             check: also check every row.
             title: the report's title (default: the target).
-            overview_limit: draw the whole-schema graph only up to this many tables.
+            overview_limit: show the whole-schema drawing open up to this many tables (folded beyond).
             disable: lint rules to leave out.
             ignore: lint findings to suppress.
             config: `[tool.refint]` settings for lint.

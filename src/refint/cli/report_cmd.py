@@ -20,7 +20,7 @@ Examples:
 @click.option("--disable", multiple=True, metavar="RULE", help="Lint rule to leave out (repeatable).")
 @click.option("--ignore", multiple=True, metavar="NAME", help="Suppress lint findings on this constraint.")
 @click.option("--overview-limit", type=click.IntRange(min=0), default=60, show_default=True,
-              help="Draw the whole-schema graph only up to this many tables.")
+              help="Show the whole-schema drawing open up to this many tables (folded beyond).")
 @click.option("--no-config", is_flag=True, help="Ignore [tool.refint] in pyproject.toml.")
 @schema_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,

@@ -144,6 +144,12 @@ function layout(ids, links, rank) {
     pts.push([lx[R[t]] - lw[R[t]], Y[t] + H[t] / 2], [X[t] - W[t] / 2, Y[t] + H[t] / 2]);
     return c.flip ? pts.reverse() : pts;
   });
+  var pairs = {}, nth = {};  // parallel keys between two tables: side by side, 5 px apart
+  links.forEach(function (l, x) { var key = Math.min(l[0], l[1]) + ',' + Math.max(l[0], l[1]); nth[x] = pairs[key] || 0; pairs[key] = nth[x] + 1; });
+  lines.forEach(function (ln, x) {
+    var l = links[x], n = pairs[Math.min(l[0], l[1]) + ',' + Math.max(l[0], l[1])], dy = (nth[x] - (n - 1) / 2) * 5;
+    if (n > 1 && !chains[x].self) ln.forEach(function (pt) { pt[1] += dy; });
+  });
   var width = 0, height = 0;
   boxes.forEach(function (b) { width = Math.max(width, b.x + b.w); height = Math.max(height, b.y + b.h); });
   lines.forEach(function (ln) { ln.forEach(function (pt) { width = Math.max(width, pt[0]); height = Math.max(height, pt[1]); }); });
@@ -215,19 +221,23 @@ function draw(ids, links, focus, rank) {
 
 /* ---- the views ---- */
 function neighbourhood(start, depth) {
-  var dist = {}, queue = [start], ids = [start];
-  dist[start] = 0;
+  // layers by the first key that reached a table: a table referring to the focus goes one layer left of
+  // it, a table it refers to one layer right (a star around the focus, not one long chain)
+  var dist = {}, rank = {}, queue = [start], ids = [start];
+  dist[start] = 0; rank[start] = 0;
   while (queue.length) {
     var u = queue.shift();
     if (dist[u] >= depth) continue;
-    out[u].concat(inc[u]).forEach(function (ei) {
+    inc[u].concat(out[u]).forEach(function (ei) {
       var e = E[ei], v = e.from === u ? e.to : e.from;
-      if (!(v in dist)) { dist[v] = dist[u] + 1; ids.push(v); queue.push(v); }
+      if (!(v in dist)) {
+        dist[v] = dist[u] + 1; rank[v] = rank[u] + (e.from === u ? 1 : -1); ids.push(v); queue.push(v);
+      }
     });
   }
   var links = [];
   E.forEach(function (e, i) { if (e.from in dist && e.to in dist) links.push([e.from, e.to, i, false]); });
-  return {ids: ids, links: links};
+  return {ids: ids, links: links, rank: rank};
 }
 function header(title, note) {
   view.textContent = '';
@@ -252,7 +262,7 @@ function tableView(t, depth) {
     if (inp.value in byName) go({view: 'path', from: tt.name, to: inp.value});
     else inp.setCustomValidity('no such table');
   });
-  view.appendChild(el('div', {'class': 'graph'})).appendChild(draw(nb.ids, nb.links, t));
+  view.appendChild(el('div', {'class': 'graph'})).appendChild(draw(nb.ids, nb.links, t, nb.rank));
 }
 function pathView(a, b) {
   // breadth-first search from both ends over keys in either direction; an edge is on a shortest chain
