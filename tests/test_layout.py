@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "refint"
-VERBS = ["check", "plan", "order", "manage", "lint", "graph", "explain"]
+VERBS = ["check", "plan", "order", "manage", "lint", "graph", "explain", "subset"]
 FORBIDDEN = ("refint.database", "refint.cli")
 
 

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "index-fks": ("refint.cli.manage_cmd", "index_fks", "Create the missing indexes behind foreign keys."),
     "drop-table": ("refint.cli.manage_cmd", "drop_table", "Drop a table, with the keys to it on request."),
     "ddl": ("refint.cli.manage_cmd", "ddl", "Print the constraints as DDL for another dialect."),
+    "subset": ("refint.cli.subset_cmd", "subset", "Copy a referentially complete slice into a new database."),
 }
 
 EPILOG = """\b
