@@ -219,7 +219,13 @@ def _copy(closure: Closure, result: SubsetResult, writer: Writer, target_schema:
     from refint.subset.stream import copy_out, select_expr, stream
 
     engine = closure.engine
-    writer.create(target_schema)
+    try:
+        writer.create(target_schema)
+    except Exception as exc:
+        if not hasattr(exc, "orig") and not type(exc).__module__.startswith(
+                ("sqlite3", "psycopg", "pymysql", "duckdb", "_duckdb")):
+            raise
+        raise _fail("creating the tables in the target", exc) from None
     by_name = {t.name: t for t in target_schema.tables}
     if writer.dialect == "duckdb":  # rows in creation order: DuckDB checks each key as rows arrive
         source = {t.name: t for t in tables}

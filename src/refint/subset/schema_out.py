@@ -31,6 +31,8 @@ FIXES: dict[str, dict[str, str]] = {
     "duckdb": {"JSONB": "JSON", "INET": "VARCHAR", "CIDR": "VARCHAR", "MONEY": "DECIMAL(19, 2)",
                "XML": "VARCHAR", "TSVECTOR": "VARCHAR"},
 }
+INTEGERS = {"TINYINT", "SMALLINT", "MEDIUMINT", "INT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UMEDIUMINT",
+            "UINT", "UBIGINT"}
 TEXT = {"mysql": "LONGTEXT", "postgresql": "TEXT", "sqlite": "TEXT", "duckdb": "VARCHAR"}
 
 
@@ -66,6 +68,8 @@ def translate_type(type_: str, source: str, dialect: str, keyed: bool) -> tuple[
         return type_, True
     out = dt.sql(dialect=SQLGLOT[dialect])
     base = out.split("(")[0].strip().upper()
+    if dialect != "mysql" and base in INTEGERS:  # MySQL's display width: INT(11)
+        out = re.sub(r"\(\d+\)", "", out)
     fix = FIXES[dialect].get(base)
     if fix is not None:
         out = fix if "(" in fix or "(" not in out else fix + out[len(base):]
