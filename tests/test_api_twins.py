@@ -46,6 +46,7 @@ TWIN: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("plan update", "assignments"): "set",  # --set: `set` is a parameter name, not a click destination
     ("check", "relation_specs"): "relations",  # --relation SPEC: refint.relations.parse_relation
     ("check", "relations_file"): "relations",  # --relations FILE: refint.relations.load_relations_file
+    ("subset", "relations_file"): "relations",
     ("inspect", "table_name"): "refint.database.Database.table",
     ("ddl", "no_schema"): "keep_schema",  # inverted flag
     ("report", "with_check"): "check",
