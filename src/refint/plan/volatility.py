@@ -9,7 +9,7 @@ marks volatile is refused. The rule per engine (docs/plan.md):
 
 - PostgreSQL: ``pg_proc.provolatile = 'v'``, for the functions of that name visible in the search path
   (or in the schema named), keeping overloads whose argument count can match; operators whose function
-  (``pg_operator.oprcode``) is volatile; and every function or operator a view read in a subquery uses,
+  (``pg_operator.oprcode``) is volatile; casts to a type whose input or cast function is volatile; and every function or operator a view read in a subquery uses,
   through the views it reads in turn (``pg_depend`` of the views' rewrite rules). ``now()`` is STABLE:
   allowed.
 - SQLite: ``PRAGMA function_list`` without the SQLITE_DETERMINISTIC flag (``random()``, ``changes()``,
@@ -26,7 +26,7 @@ A fragment sqlglot cannot parse is refused too: what cannot be read cannot be vo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from refint.errors import BadInput
@@ -66,6 +66,7 @@ def _label(parsed: Parsed, name: str) -> str:
 class Parsed:
     calls: list[Call]
     tables: list[tuple[str | None, str]]  # relations read in subqueries (schema, name)
+    casts: list[str] = field(default_factory=list)  # the types cast to, as written in the dialect
 
 
 def refuse_volatile(engine: Engine, fragments: Sequence[str]) -> None:
@@ -99,8 +100,10 @@ def parse(fragments: Iterable[str], dialect: str) -> Parsed:
             first = (str(exc).splitlines() or [""])[0]
             raise BadInput(f"cannot read the predicate to check which functions it calls: {first}") from None
         for node in tree.find_all(exp.Func):
+            if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType):
+                out.casts.append(node.to.sql(dialect=dialect))
             if isinstance(node, (exp.Binary, exp.Connector, exp.Cast)):
-                continue  # operators: looked up as operators; casts: not calls
+                continue  # operators: looked up as operators; casts: by their target type
             call = _call(node, dialect)
             if call is not None:
                 out.calls.append(call)
@@ -140,6 +143,7 @@ def _read_views(engine: Engine, parsed: Parsed, dialect: str) -> None:
         if row is not None and row[0]:
             more = parse([str(row[0]).strip().rstrip(";")], dialect)
             parsed.calls.extend(replace(c, via=c.via or key[1]) for c in more.calls)
+            parsed.casts.extend(more.casts)
             parsed.tables.extend(more.tables)
 
 
@@ -208,6 +212,16 @@ def _postgres(engine: Engine, parsed: Parsed) -> list[str]:
                "WHERE p.provolatile = 'v' ORDER BY 1, 2")
         views: Sequence[Any] = engine.exec(sql, params).fetchall()
         found += [f"{r[1]}() through view {r[0]}" for r in views]
+    if parsed.casts:
+        # a cast runs the target type's input function (from a literal) or the cast's function
+        types = " UNION ".join(f"SELECT to_regtype(:c{i}) AS oid" for i in range(len(parsed.casts)))
+        sql = ("SELECT DISTINCT format_type(t.oid, NULL), p.proname "
+               f"FROM ({types}) v JOIN pg_type t ON t.oid = v.oid "
+               "JOIN pg_proc p ON p.oid = t.typinput OR p.oid IN "
+               "(SELECT c.castfunc FROM pg_cast c WHERE c.casttarget = t.oid) "
+               "WHERE p.provolatile = 'v' ORDER BY 1, 2")
+        casts: Sequence[Any] = engine.exec(sql, {f"c{i}": c for i, c in enumerate(parsed.casts)}).fetchall()
+        found += [f"{r[1]}() (a cast to {r[0]})" for r in casts]
     return found
 
 
