@@ -196,7 +196,34 @@ def test_folder_of_csv_files(tmp_path: Path) -> None:
 
 def test_timeout_is_one_line(make_db: Any) -> None:
     db = make_db("postgresql")
-    shop(db)
+    db.run("CREATE TABLE big AS SELECT g AS id, g % 1000 AS other_id FROM generate_series(1, 300000) g")
     out = subprocess.run(REFINT + ["discover", db.url, "--timeout", "0.001"], capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr.startswith("refint: error:") and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_name_rules() -> None:
+    """The name evidence on hand-made tables (no engine): each rule, and the pairs it must refuse."""
+    from refint.discover.candidates import name_evidence, polymorphic
+    from refint.model import Column, PrimaryKey, Table
+
+    def t(name: str, *cols: str, pk: str = "id") -> Table:
+        return Table(None, name, tuple(Column(c, "integer") for c in (pk, *cols)), PrimaryKey(None, (pk,)))
+
+    users, orders = t("users"), t("orders", "customer_id", "created_by", "author_id", "record_id")
+    customers, sites = t("customers"), t("dcim_site", pk="id")
+    device = t("dcim_device", "site_id", "group_id")
+    sitegroup = t("dcim_sitegroup")
+
+    def ev(child: Table, col: str, parent: Table) -> float:
+        return name_evidence(child, col, parent, parent.primary_key.columns[0]).score  # type: ignore[union-attr]
+
+    assert ev(orders, "customer_id", customers) == 0.95
+    assert ev(orders, "customer_id", users) < ev(orders, "customer_id", customers)
+    assert ev(device, "site_id", sites) == 0.95         # the shared prefix dcim_ set aside
+    assert ev(device, "group_id", sites) == 0.0
+    assert ev(t("dcim_site", "group_id"), "group_id", sitegroup) == 0.9  # the site's own kind of group
+    assert ev(orders, "created_by", users) == 0.7 and ev(orders, "author_id", users) == 0.7
+    assert ev(orders, "author_id", customers) == 0.0
+    rails = Table(None, "attachments", (Column("record_id", "integer"), Column("record_type", "varchar(40)")))
+    assert polymorphic(rails, "record_id") and not polymorphic(orders, "customer_id")

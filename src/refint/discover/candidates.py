@@ -25,6 +25,14 @@ ID_SUFFIXES = frozenset({"id", "no", "nr", "num", "code", "key", "fk", "ref", "s
 GENERIC_KEYS = frozenset({"id", "no", "nr", "num", "code", "key", "pk", "uuid", "guid", "name", "rowid", "oid", "uid"})
 #: column stems that point back at the row's own table (trees)
 SELF_WORDS = frozenset({"parent"})
+#: tables of people: an actor column (`author_id`, `created_by`) refers to one of them
+PEOPLE = frozenset({"user", "person", "account", "member"})
+#: words ending like agent nouns that are not people
+NOT_ACTORS = frozenset({"order", "number", "counter", "filter", "folder", "layer", "parameter", "header",
+                        "footer", "marker", "container", "cluster", "router", "server", "adapter", "sector",
+                        "vector", "factor", "color", "colour", "floor", "door", "error", "master", "center",
+                        "centre", "letter", "paper", "water", "power", "tower", "monitor", "sensor", "motor",
+                        "chapter", "quarter", "register", "provider", "supplier", "carrier", "issuer"})
 
 
 @lru_cache(maxsize=65536)
@@ -188,17 +196,29 @@ def name_evidence(child: Table, column: str, parent: Table, key: str, *, child_u
         ev = NameEvidence(0.7, "the column ends with the parent table's last word (a role)")
     elif _abbreviates(cs, t) or (not generic and _abbreviates(cs, ks)):
         ev = NameEvidence(0.7, "the column abbreviates the parent's name")
+    elif full[-1] in PEOPLE and actor(c):
+        ev = NameEvidence(0.7, "a column naming who did something (`author_id`, `created_by`) refers to people")
     if child_unique and ev.score < 0.9:
         return NameEvidence(0.0, "")
     return ev
 
 
+def actor(toks: tuple[str, ...]) -> bool:
+    """`author_id`, `creator_id`, `resolved_by`, `created_by_id`: a column naming who did something."""
+    words = [w for w in toks if w not in ID_SUFFIXES]
+    if not words or (len(words) == len(toks) and words[-1] != "by"):
+        return False  # `identifier`, `owner`: no id suffix, not `..._by`
+    last = words[-1]
+    return last == "by" or (len(last) >= 5 and last.endswith(("er", "or")) and words[-1] not in NOT_ACTORS)
+
+
 def polymorphic(table: Table, column: str) -> bool:
-    """`record_id` beside `record_type` (Rails, Django generic relations): the id refers to a row of
+    """`record_id` beside `record_type` (Rails, Django generic relations; the type a string or an enum, not
+    a reference itself): the id refers to a row of
     whichever table the type names, so it is no foreign key of one table."""
     cs = _stem(tokens(column))
     return len(cs) < len(tokens(column)) and any(
-        tokens(c.name) == cs + ("type",) and type_class(c.type) == "str" for c in table.columns)
+        tokens(c.name) == cs + ("type",) and type_class(c.type) != "int" for c in table.columns)
 
 
 def identifies(table: Table, column: str) -> bool:
@@ -206,6 +226,12 @@ def identifies(table: Table, column: str) -> bool:
     word (`order_lines.line_no`)."""
     toks = tokens(column)
     return toks in (("id",), ("uid",)) or _ends_with(_sing(tokens(table.name)), _sing(_stem(toks)))
+
+
+def names_table(table: Table, column: str) -> bool:
+    """`id`, or the table's whole name with an id-like suffix (`users.id`, `gpx_files.gpx_file_id`)."""
+    toks = tokens(column)
+    return toks in (("id",), ("uid",)) or (id_shaped(column) and _sing(_stem(toks)) == _sing(tokens(table.name)))
 
 
 def junction(table: Table) -> bool:

@@ -88,6 +88,7 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
     all_tables = [t for t in schema.tables if t.key not in skip]
     started = time.monotonic()
     with engine.read_only(), engine.cancel_on_interrupt():
+        engine.prepare_check()  # the session settings of check's queries, which the verification shares
         if timeout:
             engine.set_statement_timeout(timeout)
 
@@ -125,7 +126,7 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                 if pk is None and st.rows == 0:
                     # no rows to prove anything: a NOT NULL column that names the table as its identifier
                     pk = next((c.name for c in t.columns if not c.nullable and C.type_class(c.type)
-                               and C.identifies(t, c.name)), None)
+                               and C.names_table(t, c.name)), None)
                 if pk is not None:
                     found_keys.append(KeyCandidate(t.schema, t.name, (pk,), st.rows))
                     sets.insert(0, (pk,))
@@ -165,6 +166,7 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                 child_unique = (col,) in own_keys
                 ctype = child.column(col).type.lower()
                 stem = C.role_stem(col)
+                is_actor = C.actor(C.tokens(col))
                 named: list[_Cand] = []
                 for parent in all_tables:
                     ps = stats[parent.key]
@@ -175,7 +177,7 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                             continue  # an inheritance child's copy of its parent's key column
                         if not _fits(cs, col, ps, key[0], max_orphans):
                             continue
-                        if col != key[0] and parent.key != child.key and not any(
+                        if col != key[0] and parent.key != child.key and not is_actor and not any(
                                 w[:3] in joined[parent.key] for w in stem):
                             continue  # no word of the column appears in the parent's name: no evidence
                         ev = C.name_evidence(child, col, parent, key[0], child_unique=child_unique)
