@@ -145,3 +145,47 @@ def test_hot_journal_is_one_line_with_the_way_out(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     with refint.connect(db) as conn:
         assert conn.conn.exec_driver_sql("SELECT count(*) FROM child WHERE v LIKE 'half%'").scalar() == 0
+
+
+#: reads the schema, then checks when told to (the lock is taken in between), exit code 130 on Ctrl-C
+CHECKER = """
+import sys
+import refint
+db = refint.connect(sys.argv[1], readonly=True)
+db.inspect()
+print("ready", flush=True)
+sys.stdin.readline()
+try:
+    db.check()
+except KeyboardInterrupt:
+    sys.exit(130)
+sys.exit(0)
+"""
+
+
+def test_ctrl_c_ends_the_wait_for_writers(tmp_path: Path) -> None:
+    """In the middle of a check (where refint catches SIGINT and lets the statement stop itself), a
+    wait for a writer's lock ends on Ctrl-C too, not after the 60 s a statement may wait."""
+    db = tmp_path / "ctrl.db"
+    _make(db)
+    checker = subprocess.Popen([sys.executable, "-c", CHECKER, str(db)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    holder = None
+    try:
+        assert checker.stdout is not None and checker.stdout.readline().strip() == "ready"
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "30"], stdout=subprocess.PIPE, text=True)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert checker.stdin is not None
+        checker.stdin.write("go\n")
+        checker.stdin.flush()
+        time.sleep(0.5)  # waiting for the lock by now
+        assert checker.poll() is None
+        checker.send_signal(signal.SIGINT)
+        start = time.monotonic()
+        assert checker.wait(timeout=20) == 130
+        assert time.monotonic() - start < 2
+    finally:
+        checker.kill()
+        if holder is not None:
+            holder.kill()
+            holder.wait()

@@ -124,6 +124,8 @@ class DirectConnection:
         self.invalidated = False
         self._in_tx = False
         self._sa: Any = None  # the SQLAlchemy engine of as_sqlalchemy(), built on request
+        #: SQLite: true ends a wait for a writer's lock (Ctrl-C caught by the engine, --timeout)
+        self.busy_stop: Any = None
 
     # -- transactions (SQLAlchemy's semantics for these two drivers) ------------------------------------
     def in_transaction(self) -> bool:
@@ -205,7 +207,7 @@ class DirectConnection:
             if self.kind == "sqlite":  # writers may hold the lock for a moment: wait for them
                 from refint.engines.sqlite_locks import retry_busy
 
-                return retry_busy(fn)
+                return retry_busy(fn, stop=self.busy_stop)
             return fn()
         except KeyboardInterrupt:
             self.invalidated = True

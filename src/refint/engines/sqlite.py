@@ -89,8 +89,10 @@ class SQLite(Engine):
     )
 
     def _begin_read_only(self) -> None:
-        self.raw("PRAGMA query_only = ON")
         self._deadline: float | None = None
+        if hasattr(self.conn, "busy_stop"):  # a DirectConnection: Ctrl-C ends its wait for writers
+            self.conn.busy_stop = self._stop_requested
+        self.raw("PRAGMA query_only = ON")
 
     @contextmanager
     def cancel_on_interrupt(self) -> Iterator[None]:
