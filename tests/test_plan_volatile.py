@@ -77,6 +77,7 @@ def test_postgres_rules(make_db: Any) -> None:
     _refused(db.url, '"Shout"(name) = \'A\'', "Shout()")
     _refused(db.url, "id === 1", "operator ===")
     _refused(db.url, "EXISTS (SELECT 1 FROM over_noisy o WHERE o.id = t.id)", "random() (through view noisy)")
+    _refused(db.url, "EXISTS (SELECT 1 FROM PUBLIC.Over_Noisy o WHERE o.id = t.id)", "random()")  # folded
     _refused(db.url, "id = 1", "random()", update="name = CAST(random() AS text)")
     _refused(db.url, "id = nextval('s')", "nextval()")
     _refused(db.url, "(id::boxed) IS NOT NULL", "box_it() (a cast to boxed)")

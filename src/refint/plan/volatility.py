@@ -109,9 +109,15 @@ def parse(fragments: Iterable[str], dialect: str) -> Parsed:
                 out.calls.append(call)
         for table in tree.find_all(exp.Table):
             if isinstance(table.this, exp.Identifier):
-                name = table.this.this if table.this.quoted else table.name
-                out.tables.append((table.db or None, name))
+                schema = table.args.get("db")
+                out.tables.append((_folded(schema, dialect) if isinstance(schema, exp.Identifier) else None,
+                                   _folded(table.this, dialect)))
     return out
+
+
+def _folded(ident: Any, dialect: str) -> str:
+    """A name as the catalog spells it: PostgreSQL folds an unquoted one to lower case."""
+    return str(ident.this) if ident.quoted or dialect != "postgres" else str(ident.this).lower()
 
 
 #: the definition of a view, by (schema or None, name); no row for a table
