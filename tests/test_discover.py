@@ -107,6 +107,16 @@ def test_relations_go_to_check_unchanged(make_db: Any, tmp_path: Path) -> None:
                              capture_output=True, text=True)
     assert checked.returncode == 1
     assert [v["count"] for v in json.loads(checked.stdout)["violations"]] == [2]
+    # subset reads the same file: the seed orders bring their customers along
+    target = tmp_path / "part.db"
+    sub = subprocess.run(REFINT + ["subset", db.url, "--relations", str(path), "--where", "orders: id BETWEEN 10 AND 12",
+                                   "--children", "none", "--to", str(target)], capture_output=True, text=True)
+    assert sub.returncode == 0, sub.stderr
+    import sqlite3
+
+    with sqlite3.connect(target) as part:
+        got = {r[0] for r in part.execute("SELECT id FROM customers")}
+    assert got == {r[0] for r in db.query("SELECT customer_id FROM orders WHERE id BETWEEN 10 AND 12")}
 
 
 def test_cli_formats_and_bad_input(make_db: Any) -> None:
