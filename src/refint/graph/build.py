@@ -249,11 +249,12 @@ def _edge_tooltip(e: Edge) -> str:
             f"{e.fk.referred_table}({', '.join(e.fk.referred_columns)}) {e.actions()}").strip()
 
 
-def to_svg(graph: Graph, *, links: dict[Key, str] | None = None, standalone: bool = True) -> str:
+def to_svg(graph: Graph, *, links: dict[Key, str] | None = None, standalone: bool = True,
+           orphans: dict[int, int] | None = None) -> str:
     """SVG from refint's own layered layout (:mod:`refint.graph.svg`); no Graphviz."""
     from refint.graph.svg import draw
 
-    return draw(graph, links=links, standalone=standalone)
+    return draw(graph, links=links, standalone=standalone, orphans=orphans)
 
 
 def render(graph: Graph, fmt: str) -> str:

@@ -93,8 +93,10 @@ def render_report(schema: Schema, findings: LintReport, check_report: CheckRepor
     out each small drawing in the page when it is asked for."""
     links = {t.key: "#" + anchor(t) for t in schema.tables}
     whole = build_graph(schema)
-    overview_svg = clean_svg(to_svg(whole, links=links, standalone=False)) if whole.tables else None
     data = explorer_data(schema, whole, findings, check_report, engine, rules)
+    orphans = {i: e["orphans"] for i, e in enumerate(data["edges"]) if e["orphans"]}
+    overview_svg = (clean_svg(to_svg(whole, links=links, standalone=False, orphans=orphans)) if whole.tables
+                    else None)
     body = [_header(title, engine, schema, findings, check_report)]
     body.append(EXPLORER)
     body.append(_overview(whole, overview_svg, overview_limit))

@@ -31,7 +31,8 @@ stroke-dasharray:4 3}.refint-graph text.name{font-weight:600}.refint-graph text.
 .refint-graph path.fk{fill:none;stroke:#566573;stroke-width:1.2;marker-end:url(#refint-arrow)}
 .refint-graph path.fk.cascade{stroke:#c0392b;stroke-width:2}.refint-graph path.fk.cycle{stroke:#d35400;
 stroke-width:2.2}.refint-graph path.fk.deferrable{stroke-dasharray:5 3}
-.refint-graph path.fk.orphans{stroke:#8e44ad;stroke-width:3}
+.refint-graph path.fk.orphans{stroke:#8e44ad;stroke-width:3}.refint-graph text.orphan-count{fill:#8e44ad;
+font-size:11px;font-weight:700}
 .refint-graph a:hover rect.box{stroke-width:2.5}
 """
 
@@ -73,8 +74,10 @@ def edge_classes(e: Edge) -> str:
                                               ("deferrable", e.fk.deferrable)) if on])
 
 
-def draw(graph: Graph, *, links: dict[Key, str] | None = None, standalone: bool = True) -> str:
-    """The graph as SVG (``standalone``: with the XML namespace, for a file of its own)."""
+def draw(graph: Graph, *, links: dict[Key, str] | None = None, standalone: bool = True,
+         orphans: dict[int, int] | None = None) -> str:
+    """The graph as SVG (``standalone``: with the XML namespace, for a file of its own). ``orphans`` maps
+    an edge's index to the orphan rows ``check`` found on its key: the line is marked, with the count."""
     multi = _multi_schema(graph)
     cycles = graph.cycle_tables
     sizes: dict[Hashable, tuple[float, float]] = {}
@@ -90,11 +93,11 @@ def draw(graph: Graph, *, links: dict[Key, str] | None = None, standalone: bool 
         sizes[k] = box_size(titles[k], cols[k])
     pairs = [(e.table.key, e.fk.referred) for e in graph.edges]
     lay = layered(sizes, pairs)
-    return svg_text(graph, lay, cols, titles, cycles, links or {}, standalone)
+    return svg_text(graph, lay, cols, titles, cycles, links or {}, standalone, orphans or {})
 
 
 def svg_text(graph: Graph, lay: Layout, cols: dict[Key, list[tuple[str, str]]], titles: dict[Key, str],
-             cycles: set[Key], links: dict[Key, str], standalone: bool) -> str:
+             cycles: set[Key], links: dict[Key, str], standalone: bool, orphans: dict[int, int]) -> str:
     ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
     w, h = f"{lay.width:.0f}", f"{lay.height:.0f}"
     out = [f'<svg{ns} class="refint-graph" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">',
@@ -105,7 +108,13 @@ def svg_text(graph: Graph, lay: Layout, cols: dict[Key, list[tuple[str, str]]], 
     for i, (e, line) in enumerate(zip(graph.edges, lay.lines)):
         attrs = (f'class="{edge_classes(e)}" data-edge="{i}" data-from="{_attr(e.table.qualified_name)}" '
                  f'data-to="{_attr(_qual(e.fk.referred))}" data-constraint="{_attr(e.fk.name or "")}"')
-        out.append(f'<path {attrs} d="{path_d(line)}"><title>{escape(_edge_tooltip(e))}</title></path>')
+        tip = _edge_tooltip(e) + (f" · {orphans[i]} orphan rows" if orphans.get(i) else "")
+        if orphans.get(i):
+            attrs = attrs.replace('class="fk', 'class="fk orphans', 1)
+        out.append(f'<path {attrs} d="{path_d(line)}"><title>{escape(tip)}</title></path>')
+        if orphans.get(i):
+            x, y = line[len(line) // 2]
+            out.append(f'<text class="orphan-count" x="{x:.1f}" y="{y - 4:.1f}">{orphans[i]} orphans</text>')
     out.append('</g><g class="nodes">')
     external = set(graph.external)
     for k, box in lay.boxes.items():
