@@ -9,7 +9,8 @@ Loads MusicBrainz (with CreateIndexes.sql: 375 tables, 762 keys) and NetBox (189
 - ``lint``: every rule on the already-read model (the rules' own cost, one read-only transaction);
 - ``graph json``/``dot text``: building the graph and rendering it;
 - ``svg``: ``dot -Tsvg`` on the whole graph (Graphviz's layout dominates);
-- ``report``: the whole HTML report (lint + one ``dot`` run for every per-table drawing).
+- ``report``: the whole HTML report (lint + the overview's in-process layout; benchmarks/bench_report.py
+  measures it end to end).
 """
 
 from __future__ import annotations

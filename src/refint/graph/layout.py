@@ -47,7 +47,13 @@ class Layout:
 
 def layered(sizes: dict[Hashable, tuple[float, float]], edges: Sequence[tuple[Hashable, Hashable]]) -> Layout:
     """Boxes of the given (width, height) and edges (child, parent) -> a left-to-right layered drawing."""
-    import ogdf  # a compiled wheel: imported only when a drawing is made
+    try:
+        import ogdf  # a compiled wheel: imported only when a drawing is made
+    except ImportError as exc:  # a platform without an ogdf-py wheel
+        from refint.errors import NotSupported
+
+        raise NotSupported(f"drawing needs the ogdf-py package, which did not import ({exc}); "
+                           "--format mermaid, dot or json need nothing") from None
 
     keys = list(sizes)
     g = ogdf.Graph()
