@@ -173,3 +173,66 @@ def test_exclude_cuts_the_table_and_its_keys(school: Path, tmp_path: Path) -> No
     assert all(r[2] != "section" for r in conn.execute("PRAGMA foreign_key_list(enrollment)"))
     conn.close()
     assert r.ok
+
+
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+def test_ctrl_c_cancels_the_source_query_and_leaves_no_target(make_db: Any, tmp_path: Path, target: str) -> None:
+    import os
+    import signal
+    import time
+
+    src = make_db("postgresql")
+    src.run("CREATE TABLE slow (id int PRIMARY KEY); INSERT INTO slow SELECT generate_series(1, 200)")
+    if target == "postgresql":
+        tgt = make_db("postgresql")
+        to = tgt.url
+    else:
+        to = str(tmp_path / "partial.db")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "refint", "subset", src.url, "--to", to,
+                             "--where", "slow: pg_sleep(0.1) IS NOT NULL"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    sleeping: list[Any] = []
+    while time.monotonic() < deadline and not sleeping:  # the copy's statement runs in the source
+        time.sleep(0.3)
+        sleeping = src.query("SELECT pid FROM pg_stat_activity WHERE (query LIKE 'FETCH%' OR query LIKE 'COPY (%')"
+                             " AND state = 'active'")
+    assert sleeping, "the copy never started"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    time.sleep(0.5)
+    assert src.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND state = 'active' "
+                     "AND pid <> pg_backend_pid()") == [(0,)]
+    if target == "postgresql":
+        assert tgt.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == [(0,)]
+    else:
+        assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_format_sql_is_a_script_that_rebuilds_the_same_subset(school: Path, tmp_path: Path, make_db: Any,
+                                                               dialect: str) -> None:
+    direct = tmp_path / "direct.db"
+    with refint.connect(school, readonly=True) as db:
+        db.subset(str(direct), where=["student: student_id = 1"])
+    proc = cli("subset", str(school), "--where", "student: student_id = 1", "--format", "sql", "--to", dialect)
+    assert proc.returncode == 0, proc.stderr
+    if dialect == "sqlite":
+        out = tmp_path / "script.db"
+        conn = sqlite3.connect(out)
+        conn.executescript(proc.stdout)
+        conn.close()
+        got = {t: rows(out, t) for t in ("student", "enrollment", "section", "course", "teacher", "department")}
+    else:
+        pg = make_db("postgresql")
+        run = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres",
+                              "-d", pg.name], input=proc.stdout, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        got = {t: sorted(pg.query(f'SELECT * FROM "{t}"'))
+               for t in ("student", "enrollment", "section", "course", "teacher", "department")}
+        assert pg.query("SELECT count(*) FROM information_schema.table_constraints "
+                        "WHERE constraint_type = 'FOREIGN KEY'")[0][0] == 8
+    for t, want in got.items():
+        assert want == rows(direct, t), t

@@ -141,14 +141,18 @@ def subset(engine: Engine, schema: Schema, *, display: str, to: str | None = Non
         result.dialect = writer.dialect
     try:
         with engine.read_only(), engine.cancel_on_interrupt():
-            _begin_snapshot(engine)
-            for s in seeds:
-                check_seed(engine, s)
-            if dry_run:
-                _count(closure, result, load.tables, schema, progress)
-            else:
-                assert writer is not None and target_schema is not None
-                _copy(closure, result, writer, target_schema, load.tables, schema, progress)
+            try:
+                _begin_snapshot(engine)
+                for s in seeds:
+                    check_seed(engine, s)
+                if dry_run:
+                    _count(closure, result, load.tables, schema, progress)
+                else:
+                    assert writer is not None and target_schema is not None
+                    _copy(closure, result, writer, target_schema, load.tables, schema, progress)
+            except KeyboardInterrupt:
+                invalidate(engine)
+                raise
         if writer is not None:
             writer.finish()
             if progress:
@@ -170,6 +174,16 @@ def subset(engine: Engine, schema: Schema, *, display: str, to: str | None = Non
                 result.warnings.append(f"--children all reached {ts.rows} of the {ts.total} rows of {ts.name}")
     result.seconds = time.monotonic() - started
     return result
+
+
+def invalidate(engine: Engine) -> None:
+    """After Ctrl-C in the middle of a read the driver's state is unknown: nothing more runs on it (the
+    server cancelled the statement; closing the connection ends the transaction)."""
+    conn: Any = engine.conn
+    if hasattr(conn, "invalidated") and not hasattr(conn, "invalidate"):
+        conn.invalidated = True
+    else:
+        conn.invalidate()
 
 
 def _commit(writer: Writer) -> None:

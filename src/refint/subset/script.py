@@ -79,9 +79,7 @@ def write_script(engine: Engine, schema: Schema, out: TextIO, *, to: str | None 
     """Write the script; nothing goes to ``out`` before the options and the seeds are checked."""
     from refint.order import order
     from refint.subset import schema_out
-    from refint.subset.run import _begin_snapshot, prepare
-    from refint.subset.seeds import check_seed
-    from refint.subset.stream import select_expr, stream
+    from refint.subset.run import invalidate, prepare
 
     dialect = script_dialect(to)
     if dialect not in ("sqlite", "postgresql", "mysql", "duckdb"):
@@ -94,39 +92,51 @@ def write_script(engine: Engine, schema: Schema, out: TextIO, *, to: str | None 
                   for t in load.tables]
     ts = schema_out.build(schema, out_tables, engine.name, dialect)
     source = {t.name: t for t in load.tables}
+    with engine.read_only(), engine.cancel_on_interrupt():
+        try:
+            _write(engine, closure, ts, source, seeds, out, dialect, children)
+        except KeyboardInterrupt:
+            invalidate(engine)
+            raise
+
+
+def _write(engine: Engine, closure: Any, ts: Any, source: dict[str, Any], seeds: Sequence[Any], out: TextIO,
+           dialect: str, children: str) -> None:
+    from refint.subset.run import _begin_snapshot
+    from refint.subset.seeds import check_seed
+    from refint.subset.stream import select_expr, stream
     from refint.subset.writers import _bq, _dq
 
     q = _bq if dialect == "mysql" else _dq
-    with engine.read_only(), engine.cancel_on_interrupt():
-        _begin_snapshot(engine)
-        for s in seeds:
-            check_seed(engine, s)
-        head = {"sqlite": ["PRAGMA foreign_keys = OFF;", "BEGIN;"],
-                "postgresql": ["BEGIN;"],
-                "mysql": ["SET FOREIGN_KEY_CHECKS = 0;", "SET NAMES utf8mb4;", "START TRANSACTION;"],
-                "duckdb": ["BEGIN TRANSACTION;"]}[dialect]
-        out.write(f"-- refint subset of {len(ts.tables)} tables (children: {children})\n")
-        for u in ts.untranslated:
-            out.write(f"-- untranslated: {u.table}: {u.clause}: {u.message}\n".replace("\n", " ").rstrip() + "\n")
-        out.write("\n".join(head) + "\n")
-        for sql in ts.create:
-            out.write(sql + ";\n")
-        for t in ts.tables:
-            src = source[t.name]
-            if not closure.reachable(src):
-                continue
-            cols = ", ".join(q(c.name) for c in t.columns)
-            sql = closure.select(src, [select_expr(engine, c, dialect) for c in src.columns])
-            with closing(stream(engine, sql)) as batches:
-                for rows in batches:
-                    for i in range(0, len(rows), ROWS_PER_INSERT):
-                        values = ",\n  ".join("(" + ", ".join(literal(v, dialect) for v in row) + ")"
-                                              for row in rows[i:i + ROWS_PER_INSERT])
-                        out.write(f"INSERT INTO {q(t.name)} ({cols}) VALUES\n  {values};\n")
-        for sql in ts.after:
-            out.write(sql + ";\n")
-        for table, name in ts.validate:
-            out.write(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {q(name)};\n")
-        out.write("COMMIT;\n")
-        if dialect == "mysql":
-            out.write("SET FOREIGN_KEY_CHECKS = 1;\n")
+    _begin_snapshot(engine)
+    for s in seeds:
+        check_seed(engine, s)
+    head = {"sqlite": ["PRAGMA foreign_keys = OFF;", "BEGIN;"],
+            "postgresql": ["BEGIN;"],
+            "mysql": ["SET FOREIGN_KEY_CHECKS = 0;", "SET NAMES utf8mb4;", "START TRANSACTION;"],
+            "duckdb": ["BEGIN TRANSACTION;"]}[dialect]
+    out.write(f"-- refint subset of {len(ts.tables)} tables (children: {children})\n")
+    for u in ts.untranslated:
+        out.write(f"-- untranslated: {u.table}: {u.clause}: {u.message}\n".replace("\n", " ").rstrip() + "\n")
+    out.write("\n".join(head) + "\n")
+    for sql in ts.create:
+        out.write(sql + ";\n")
+    for t in ts.tables:
+        src = source[t.name]
+        if not closure.reachable(src):
+            continue
+        cols = ", ".join(q(c.name) for c in t.columns)
+        sql = closure.select(src, [select_expr(engine, c, dialect) for c in src.columns])
+        with closing(stream(engine, sql)) as batches:
+            for rows in batches:
+                for i in range(0, len(rows), ROWS_PER_INSERT):
+                    values = ",\n  ".join("(" + ", ".join(literal(v, dialect) for v in row) + ")"
+                                          for row in rows[i:i + ROWS_PER_INSERT])
+                    out.write(f"INSERT INTO {q(t.name)} ({cols}) VALUES\n  {values};\n")
+    for sql in ts.after:
+        out.write(sql + ";\n")
+    for table, name in ts.validate:
+        out.write(f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {q(name)};\n")
+    out.write("COMMIT;\n")
+    if dialect == "mysql":
+        out.write("SET FOREIGN_KEY_CHECKS = 1;\n")
