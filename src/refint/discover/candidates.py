@@ -200,6 +200,8 @@ def name_evidence(child: Table, column: str, parent: Table, key: str, *, child_u
         ev = NameEvidence(0.7, "a column naming who did something (`author_id`, `created_by`) refers to people")
     if child_unique and ev.score < 0.9:
         return NameEvidence(0.0, "")
+    if not has_suffix and ev.score < 0.95 and not actor(c):
+        return NameEvidence(0.0, "")  # `disk`, `metadata`: without an id suffix only the parent's exact name
     return ev
 
 
