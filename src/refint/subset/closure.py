@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from refint.engines.base import Engine
 
 TKey = tuple[str | None, str]
-#: a key set: (phase, table, columns)
-Node = tuple[str, TKey, tuple[str, ...]]
+#: a key set: (phase, table, columns, the edge whose parent term it leaves out or -1; see _child_terms)
+Node = tuple[str, TKey, tuple[str, ...], int]
 LVL = "refint_lvl"
 TAG = "refint_tag"
 
@@ -82,6 +82,7 @@ class Closure:
 
     def __post_init__(self) -> None:
         self.by_key = {t.key: t for t in self.tables}
+        self._eidx = {id(e): i for i, e in enumerate(self.edges)}
         self.up: dict[TKey, list[Edge]] = {t.key: [] for t in self.tables}  # edges where the table is child
         self.down: dict[TKey, list[Edge]] = {t.key: [] for t in self.tables}  # edges where it is the parent
         for e in self.edges:
@@ -135,15 +136,49 @@ class Closure:
             out.append(Term("seed"))
         for e in self.up[t.key]:
             if e.parent.key in self._reach[phase]:
-                out.append(Term("parent", e, (phase, e.parent.key, e.fk.referred_columns), e.fk.columns,
+                out.append(Term("parent", e, (phase, e.parent.key, e.fk.referred_columns, -1), e.fk.columns,
                                 levelled=phase == "D" and self.depth is not None))
         if phase == "A":
             out += self._child_terms("A", t)
         return out
 
     def _child_terms(self, phase: str, t: Table) -> list[Term]:
-        return [Term("child", e, (phase, e.child.key, e.fk.columns), e.fk.referred_columns)
-                for e in self.down[t.key] if e.child.key in self._reach[phase]]
+        """Rows of ``t`` that selected rows of a child refer to.
+
+        The child's rows that are selected *because* they refer to selected rows of ``t`` (its parent term
+        through the same key) can only point back at rows ``t`` already has, when the referred columns are
+        a unique key of ``t``: the key set leaves that term out. Without this, a table's rule would re-derive
+        its own children's rows (orders from order lines from orders), scanning the largest tables again.
+        """
+        out = []
+        for e in self.down[t.key]:
+            if e.child.key not in self._reach[phase]:
+                continue
+            unique = {frozenset(u) for u in t.unique_sets()}
+            skip = self._eidx[id(e)] if frozenset(e.fk.referred_columns) in unique else -1
+            node = (phase, e.child.key, e.fk.columns, skip)
+            if skip < 0 or self._more_than(phase, e.child, e):
+                out.append(Term("child", e, node, e.fk.referred_columns))
+        return out
+
+    def _more_than(self, phase: str, c: Table, e: Edge) -> bool:
+        """Whether rows of ``c`` can be selected other than through their parent term ``e`` (structurally)."""
+        if c.key in self.seeds:
+            return True
+        down = "A" if phase == "A" else "D"
+        if phase == "A" or self.children != "none":
+            if c.key in self._reach[down] and any(x is not e and x.parent.key in self._reach[down]
+                                                   for x in self.up[c.key]):
+                return True
+        return any(x.child.key in self._reach[phase] for x in self.down[c.key])
+
+    def node_terms(self, node: Node) -> list[Term]:
+        """The terms of a key set: its table's rule, less the parent term it leaves out."""
+        terms = self.terms(node[0], self.by_key[node[1]])
+        if node[3] < 0:
+            return terms
+        skipped = self.edges[node[3]]
+        return [t for t in terms if not (t.kind == "parent" and t.edge is skipped)]
 
     # -- SQL ------------------------------------------------------------------------------------------------
     def q(self, name: str) -> str:
@@ -189,7 +224,7 @@ class Closure:
             if node in g and g.nodes[node].get("done"):
                 continue
             g.add_node(node, done=True)
-            for term in self.terms(node[0], self.by_key[node[1]]):
+            for term in self.node_terms(node):
                 if term.node is not None:
                     g.add_edge(node, term.node)  # node depends on term.node
                     if not g.nodes.get(term.node, {}).get("done"):
@@ -206,19 +241,19 @@ class Closure:
     def _deps(self, nodes: list[Node]) -> set[str]:
         out: set[str] = set()
         for n in nodes:
-            for term in self.terms(n[0], self.by_key[n[1]]):
+            for term in self.node_terms(n):
                 if term.node is not None and term.node in self._node_ref:
                     out.add(self._node_ref[term.node][0])
         return out
 
     def _plain(self, node: Node) -> None:
-        phase, key, cols = node
+        phase, key, cols, _ = node
         t = self.by_key[key]
         name = f"refint_k{len(self._ctes) + 1}"
         sel = self._qcols(cols, "t")
         if self._levels(phase):
             parts = []
-            for term in self.terms(phase, t):
+            for term in self.node_terms(node):
                 if term.kind == "seed":
                     parts.append(f"SELECT {sel}, 0 AS {LVL} FROM {self.src(t)} t WHERE {self.term_sql(t, term, 't')}")
                 else:
@@ -230,7 +265,9 @@ class Closure:
                                  f"WHERE k.{LVL} < {int(self.depth or 0)}")
             sql = " UNION ".join(parts)
         else:
-            sql = f"SELECT DISTINCT {sel} FROM {self.src(t)} t WHERE {self.predicate(t, 't', phase)}"
+            parts = [self.term_sql(t, term, "t") for term in self.node_terms(node)]
+            pred = "1 = 0" if not parts else parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+            sql = f"SELECT DISTINCT {sel} FROM {self.src(t)} t WHERE {pred}"
         self._ctes[name] = (sql, False, self._deps([node]))
         names = [f"refint_c{i}" for i in range(len(cols))]
         self._colnames[name] = names + ([LVL] if self._levels(phase) else [])
@@ -270,7 +307,7 @@ class Closure:
         for i, n in enumerate(members):
             t = self.by_key[n[1]]
             lv = self._levels(n[0])
-            for term in self.terms(n[0], t):
+            for term in self.node_terms(n):
                 inside = term.node in slots
                 if not inside:
                     if term.kind == "seed" or not lv:
