@@ -107,6 +107,7 @@ def main() -> None:
             con.close()
 
     bare()  # warm-up: JIT, file listing
+    with_refint()  # and refint's: the catalog read (cached afterwards), the observed top-k's code
     times: dict[str, list[float]] = {"bare": [], "refint": [], "duck_bare": [], "duck_refint": []}
 
     def measure(*pairs: tuple[str, Any]) -> None:

@@ -22,12 +22,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from refint.direct import _BIND, DirectConnection, DirectDialect, DriverError, Result, _Pooled, _Preparer
 from refint.engines.base import Capabilities, Engine, filter_schemas
-from refint.errors import BadInput, ConnectionFailed, InvalidTarget, NotSupported, QueryFailed
+from refint.errors import BadInput, ConnectionFailed, InvalidTarget, NotSupported, QueryFailed, RefintError
 from refint.model import Action, Column, Match, Schema, Table
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 INSTALL_HINT = "Spark needs the spark extra: pip install 'refint[spark]' (and Java 17 or later)"
 #: the window total the checker writes into its grouped queries; Spark computes it another way
 _WINDOW_TOTAL = re.compile(r",\s*sum\((?:count\(\*\)|g\.n)\)\s+OVER\s*\(\)\s+AS\s+total", re.IGNORECASE)
+#: the mark of a grouped violation query whose top keys and total are wanted (Spark.sample_order)
+_TOP = re.compile(r"/\* refint: top (\d+) \*/ ")
 #: how often the waiting thread looks at the running query (Ctrl-C, deadline, progress)
 POLL_SECONDS = 0.1
 
@@ -94,6 +97,8 @@ class SparkConnection(DirectConnection):
         self.timeout: float | None = None
         self.cancelled = False
         self._pool: Any = None
+        #: (tasks done, tasks) of the running Spark Connect operation, from its progress handler
+        self._connect_tasks = (0, 0)
 
     def begin(self) -> None:
         """Spark has no transactions: nothing to begin."""
@@ -129,7 +134,29 @@ class SparkConnection(DirectConnection):
         sql = clause if isinstance(clause, str) else str(getattr(clause, "text", clause))
         names = set(_BIND.findall(sql))
         args = {k: v for k, v in dict(params or {}).items() if k in names}
+        top = _TOP.match(sql)
+        if top is not None:
+            keys, sample = int(top.group(1)), int(dict(params or {})["sample"])
+            return Result(_Rows(self.run(lambda: self._top(sql[top.end():], keys, sample, args), sql)))
         return Result(_Rows(self.run(lambda: self.raw.sql(sql, args=args or None).collect(), sql)))
+
+    def _top(self, grouped: str, keys: int, sample: int, args: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The ``sample`` smallest keys of a grouped query (columns: the keys, ``n``), NULLs last, each
+        with the sum of ``n`` over all groups; no row when there is no group."""
+        if self.connect:
+            from pyspark.sql.connect.functions import builtin as functions
+            from pyspark.sql.connect.observation import Observation
+        else:
+            from pyspark.sql import functions  # type: ignore[no-redef]
+            from pyspark.sql.observation import Observation  # type: ignore[assignment]
+        df = self.raw.sql(grouped, args=args or None)
+        observed = Observation("refint_" + uuid.uuid4().hex[:12])
+        order = [df[c].asc_nulls_last() for c in df.columns[:keys]]
+        rows = df.observe(observed, functions.sum("n").alias("total")).orderBy(*order).limit(sample).collect()
+        if not rows:
+            return []
+        total = observed.get["total"]
+        return [(*tuple(r), total) for r in rows]
 
     def as_sqlalchemy(self) -> Any:
         raise NotSupported("a Spark session has no SQLAlchemy connection: use Database.engine.conn.raw (the session)")
@@ -143,14 +170,22 @@ class SparkConnection(DirectConnection):
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refint-spark")
         tag = "refint-" + uuid.uuid4().hex[:12]
+        watch = self.connect and self.activity is not None
+        if watch:  # Spark Connect streams each operation's stages to the client
+            self.raw.registerProgressHandler(self._on_connect_progress)
+        self._connect_tasks = (0, 0)
         future = self._pool.submit(self._tagged, tag, fn)
         started = time.monotonic()
+        interrupted: list[int] = []
+        previous = _on_sigint(lambda signum, frame: interrupted.append(signum))
         try:
             while True:
                 try:
                     return future.result(timeout=POLL_SECONDS)
                 except TimeoutError:
                     pass
+                if interrupted:
+                    raise KeyboardInterrupt
                 if self.timeout is not None and time.monotonic() - started > self.timeout:
                     self._cancel(tag, future)
                     raise QueryFailed(f"the query ran longer than the timeout of {self.timeout:g} s and was "
@@ -161,10 +196,22 @@ class SparkConnection(DirectConnection):
             self.cancelled = True
             self._cancel(tag, future)
             raise
-        except (QueryFailed, TimeoutError):
+        except (RefintError, TimeoutError):
             raise
         except Exception as exc:
             raise DriverError(exc, sql) from exc
+        finally:
+            if previous is not None:
+                import signal
+
+                signal.signal(signal.SIGINT, previous)
+            if watch:
+                self.raw.removeProgressHandler(self._on_connect_progress)
+
+    def _on_connect_progress(self, stages: Any, inflight_tasks: int, operation_id: Any, done: bool) -> None:
+        """Spark Connect's progress handler (called on the worker thread): tasks done of the stages."""
+        stages = list(stages or ())
+        self._connect_tasks = (sum(s.num_completed_tasks for s in stages), sum(s.num_tasks for s in stages))
 
     def _tagged(self, tag: str, fn: Callable[[], Any]) -> Any:
         session = self.raw
@@ -175,35 +222,45 @@ class SparkConnection(DirectConnection):
             finally:
                 session.removeTag(tag)
         sc = session.sparkContext
-        # a job group on this (worker) thread: every job the query starts belongs to it, and cancelling
-        # the group interrupts the running tasks' threads (interruptOnCancel)
+        # a job group and a job tag on this (worker) thread: every job the query starts belongs to
+        # them, and cancelling interrupts the running tasks' threads (interruptOnCancel)
         sc.setJobGroup(tag, "refint check", interruptOnCancel=True)
+        sc.addJobTag(tag)
         try:
             return fn()
         finally:
+            sc.removeJobTag(tag)
             sc.setLocalProperty("spark.jobGroup.id", None)
             sc.setLocalProperty("spark.job.description", None)
             sc.setLocalProperty("spark.job.interruptOnCancel", None)
 
     def _cancel(self, tag: str, future: Any, wait: float = 30.0) -> None:
-        """Cancel every job of the query and wait (bounded) until none of them runs any more."""
+        """Cancel every job of the query and wait (bounded) until none of them runs any more.
+
+        The cancel is sent again on every look: a query is several jobs (adaptive execution submits
+        each stage when the one before it ends), and one may start just after a cancel."""
         session = self.raw
-        try:
-            if self.connect:
-                session.interruptTag(tag)
-            else:
-                session.sparkContext.cancelJobGroup(tag)
-        except Exception:
-            pass
         deadline = time.monotonic() + wait
+        lingering = False  # killed tasks are waited for 5 s at most once every job has ended
         while time.monotonic() < deadline:
             try:
-                future.result(timeout=POLL_SECONDS)
+                if self.connect:
+                    session.interruptTag(tag)
+                else:
+                    session.sparkContext.cancelJobGroup(tag)
+                    session.sparkContext.cancelJobsWithTag(tag)
             except Exception:
                 pass
-            if future.done() and not self.running_jobs(tag):
-                return
-            time.sleep(POLL_SECONDS)
+            try:
+                future.result(timeout=POLL_SECONDS)
+            except BaseException:
+                pass
+            if future.done():
+                running = self.running_jobs(tag)
+                if not running:
+                    return
+                if running == [-1] and not lingering:  # only killed tasks still run (_orphaned_tasks)
+                    deadline, lingering = min(deadline, time.monotonic() + 5.0), True
 
     def running_jobs(self, tag: str) -> list[int]:
         """Jobs of the query's group still running or with tasks still running (a cancelled job ends at
@@ -220,12 +277,31 @@ class SparkConnection(DirectConnection):
             stages = [tracker.getStageInfo(s) for s in info.stageIds]
             if str(info.status) == "RUNNING" or any(s is not None and s.numActiveTasks for s in stages):
                 out.append(int(job))
+        if not out and self._orphaned_tasks(tracker):
+            out.append(-1)
         return out
+
+    def _orphaned_tasks(self, tracker: Any) -> int:
+        """Tasks still running on the executors beyond those of the active stages: the killed tasks of a
+        cancelled stage, until their threads see the interrupt (the executors' counts, Scala API)."""
+        try:
+            executors = self.raw.sparkContext._jsc.sc().statusTracker().getExecutorInfos()
+            running = sum(int(e.numRunningTasks()) for e in executors)
+            active = 0
+            for stage in tracker.getActiveStageIds():
+                info = tracker.getStageInfo(stage)
+                active += info.numActiveTasks if info is not None else 0
+        except Exception:
+            return 0
+        return max(running - active, 0)
 
     def _report(self, tag: str) -> None:
         """Tasks done of the running stages, from the status tracker (classic sessions)."""
         assert self.activity is not None
         if self.connect:
+            done, total = self._connect_tasks
+            if total:
+                self.activity(f"{done}/{total} tasks")
             return
         try:
             tracker = self.raw.sparkContext.statusTracker()
@@ -243,6 +319,20 @@ class SparkConnection(DirectConnection):
             return
         if total:
             self.activity(f"{done}/{total} tasks")
+
+
+def _on_sigint(handler: Callable[[int, Any], None]) -> Any:
+    """On the main thread, make Ctrl-C only record itself while refint waits for Spark: raised as a
+    KeyboardInterrupt in the middle of a py4j call (reading the status tracker), it would break the
+    gateway connection, and pyspark's own handler cancels every job of the context, other users' too.
+    Returns the handler to restore, or None where signals cannot be handled (other threads)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, handler)
+    return previous
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -312,17 +402,17 @@ class Spark(Engine):
             f"LEFT ANTI JOIN {parent} p ON {on} WHERE {not_null} GROUP BY {', '.join(c_cols)}", len(c_cols))
 
     def sample_order(self, grouped: str, keys: int) -> str:
-        """The first ``:sample`` groups and the total, without a window over the whole result.
+        """The first ``:sample`` groups and the total, in one pass over the data.
 
-        ``sum(...) OVER ()`` would move every group into one task; here the grouped result is read twice in
-        one query, once for the top keys (a bounded top-k per partition) and once for the sum, and Spark
-        reuses the shuffle below both. No group: no row, as the window form gives."""
+        ``sum(...) OVER ()`` would move every group into one task, and a second branch over the same
+        grouped result for the sum is planned by Spark as a second anti-join (its optimizer turns the sum
+        of grouped counts into a count of the join). So the grouped query is marked here, and
+        :meth:`SparkConnection.execute` runs it as a DataFrame whose total is an observed metric (counted
+        as the rows stream through) below a top-k of the keys (bounded per partition)."""
         base, found = _WINDOW_TOTAL.subn("", grouped)
         if found != 1:
             raise AssertionError(f"not a grouped violation query: {grouped}")
-        order = ", ".join(f"{i + 1} NULLS LAST" for i in range(keys))
-        return (f"WITH o AS ({base}) SELECT s.*, t.total FROM (SELECT * FROM o ORDER BY {order} "
-                f"LIMIT :sample) s CROSS JOIN (SELECT sum(n) AS total FROM o) t")
+        return f"/* refint: top {keys} */ {base}"
 
     # -- introspection -----------------------------------------------------------------------------
     def list_schemas(self) -> list[str]:
@@ -335,6 +425,11 @@ class Spark(Engine):
         """Tables and columns of the current database (or of ``schemas``), and the session's temporary
         views when no database is named. Open-source Spark's catalog holds no keys: they come from a
         relations file."""
+        # pyspark's listTables runs a Spark job: on the worker thread, where Ctrl-C can cancel it
+        schema: Schema = self.spark.run(lambda: self._read_schema(schemas), "catalog")
+        return schema
+
+    def _read_schema(self, schemas: Sequence[str] | None) -> Schema:
         catalog = self.session.catalog
         wanted = filter_schemas(self.list_schemas() + ["global_temp"], schemas) if schemas \
             else [self.default_schema()]
@@ -387,19 +482,49 @@ def connect_url(url: str) -> Opened:
     from refint.target import Opened, redact
 
     _pyspark()
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's own log lines on stderr (TLS handshakes)
     display = re.sub(r"(token=)[^;]*", r"\1***", url)
     token = re.search(r"token=([^;]*)", url)
     try:
         from pyspark.sql.connect.session import SparkSession as ConnectSession
     except ImportError as exc:  # pandas, pyarrow or grpcio missing
         raise InvalidTarget(f"Spark Connect needs pyspark[connect] ({exc}): pip install 'refint[spark]'") from None
+    secret = token.group(1) if token else None
+    hostport = re.match(r"sc://([^/:;]+|\[[^\]]+\])(?::(\d+))?", url)
+    if hostport is None:
+        raise InvalidTarget(f"malformed Spark Connect URL: {display} (expected sc://host:port)")
+    import socket
+
+    try:  # fail fast: the Connect client retries an unreachable server for ten minutes
+        socket.create_connection((hostport.group(1).strip("[]"), int(hostport.group(2) or 15002)), timeout=10).close()
+    except OSError as exc:
+        raise ConnectionFailed(f"cannot connect to {display}: {exc.strerror or exc}") from None
+    import warnings
+
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    session: Any = None
     try:
+        # RETRIES_EXCEEDED is said in the one line below (warned from the client's threads, later)
+        warnings.filterwarnings("ignore", message=r"\[RETRIES_EXCEEDED\]")
         session = ConnectSession.builder.remote(url).create()
-        session.sql("SELECT 1").collect()  # the server answers (create() connects lazily)
+        client = session.client
+        policies = client.get_retry_policies()
+        client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
+        try:
+            session.sql("SELECT 1").collect()  # the server answers (create() connects lazily)
+        finally:
+            client.set_retry_policies(policies)  # the work itself keeps Spark's patient retries
     except Exception as exc:
-        text = " ".join(str(exc).split())[:300]
-        raise ConnectionFailed(redact(f"cannot connect to {display}: {text}",
-                                      token.group(1) if token else None)) from None
+        if session is not None:
+            try:
+                session.client.close()  # its channel's threads would keep the process alive
+            except Exception:
+                pass
+        text = " ".join(str(exc).split())
+        details = re.search(r'details = "([^"]*)"', text)  # a gRPC status: its details say it all
+        text = (details.group(1) if details else text)[:300]
+        raise ConnectionFailed(redact(f"cannot connect to {display}: {text}", secret)) from None
     return Opened(SparkConnection(session, owned=True), None, True, display)
 
 
@@ -481,16 +606,18 @@ def open_folder(folder: str | Path, relations: Relations | None = None) -> tuple
     quote = conn.dialect.identifier_preparer.quote_identifier
     engine = Spark(conn)
     model = []
+    def register(name: str, path: str) -> None:
+        reader = session.read
+        if formats[name] == "csv":
+            sep = "\t" if path.lower().endswith((".tsv", ".tsv.gz")) else ","
+            reader = reader.option("header", "true").option("inferSchema", "true").option("sep", sep)
+        reader.format(formats[name]).load(path).createOrReplaceTempView(quote(name))
+        conn.views.append(quote(name))
+        model.append(engine._table(None, name, "file"))
+
     try:
-        for name, path in sorted(tables.items()):
-            reader = session.read
-            if formats[name] == "csv":
-                sep = "\t" if path.lower().endswith((".tsv", ".tsv.gz")) else ","
-                reader = reader.option("header", "true").option("inferSchema", "true").option("sep", sep)
-            df = reader.format(formats[name]).load(path)
-            df.createOrReplaceTempView(quote(name))
-            conn.views.append(quote(name))
-            model.append(engine._table(None, name, "file"))
+        for name, path in sorted(tables.items()):  # schema inference runs jobs: where Ctrl-C cancels them
+            conn.run(partial(register, name, path), f"reading {path}")
     except BadInput:
         conn.close()
         raise
