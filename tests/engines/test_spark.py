@@ -227,6 +227,20 @@ def test_engine_spark_refuses_what_is_not_a_folder() -> None:
         refint.connect(ROOT / "examples" / "school.db", engine="spark")
 
 
+def test_an_unreachable_spark_connect_url_is_one_line(spark: Any) -> None:
+    """At once and in one line (the Connect client alone would retry for ten minutes), token hidden."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once the socket is closed
+    proc = subprocess.run([sys.executable, "-m", "refint", "check", f"sc://127.0.0.1:{port}/;token=s3cret",
+                           "--relation", "a(x) -> b(y)"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"refint: error: cannot connect to sc://127.0.0.1:{port}/;token=***")
+    assert proc.stderr.count("\n") == 1 and "s3cret" not in proc.stderr
+
+
 # -- Ctrl-C and Spark Connect --------------------------------------------------------------------------------
 
 def _running_tasks(session: Any) -> int:
