@@ -143,14 +143,14 @@ class SparkConnection(DirectConnection):
     def _top(self, grouped: str, keys: int, sample: int, args: dict[str, Any]) -> list[tuple[Any, ...]]:
         """The ``sample`` smallest keys of a grouped query (columns: the keys, ``n``), NULLs last, each
         with the sum of ``n`` over all groups; no row when there is no group."""
-        if self.connect:
-            from pyspark.sql.connect.functions import builtin as functions
-            from pyspark.sql.connect.observation import Observation
-        else:
-            from pyspark.sql import functions  # type: ignore[no-redef]
-            from pyspark.sql.observation import Observation  # type: ignore[assignment]
+        import importlib
+
+        # a Connect session takes Connect's columns and observations (this process is not in Connect mode)
+        package = "pyspark.sql.connect." if self.connect else "pyspark.sql."
+        functions: Any = importlib.import_module(package + ("functions.builtin" if self.connect else "functions"))
+        observation: Any = importlib.import_module(package + "observation")
         df = self.raw.sql(grouped, args=args or None)
-        observed = Observation("refint_" + uuid.uuid4().hex[:12])
+        observed = observation.Observation("refint_" + uuid.uuid4().hex[:12])
         order = [df[c].asc_nulls_last() for c in df.columns[:keys]]
         rows = df.observe(observed, functions.sum("n").alias("total")).orderBy(*order).limit(sample).collect()
         if not rows:
