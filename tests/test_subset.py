@@ -236,3 +236,18 @@ def test_format_sql_is_a_script_that_rebuilds_the_same_subset(school: Path, tmp_
                         "WHERE constraint_type = 'FOREIGN KEY'")[0][0] == 8
     for t, want in got.items():
         assert want == rows(direct, t), t
+
+
+def test_into_mariadb_the_same_rows_and_the_source_orphan_reported(school: Path, tmp_path: Path,
+                                                                  make_db: Any) -> None:
+    direct = tmp_path / "direct.db"
+    my = make_db("mariadb")
+    with refint.connect(school, readonly=True) as db:
+        db.subset(str(direct), where=["department: dept_id = 1"])
+        r = db.subset(my.url, where=["department: dept_id = 1"])
+    for t in ("student", "enrollment", "section", "course", "teacher", "department"):
+        assert sorted(my.query(f"SELECT * FROM `{t}`")) == rows(direct, t), t
+    assert r.check is not None and not r.ok
+    assert [(v.kind, v.constraint) for v in r.check.violations] == [("foreign_key", "fk_enrollment_student")]
+    assert my.query("SELECT count(*) FROM information_schema.referential_constraints "
+                    "WHERE constraint_schema = DATABASE()") == [(8,)]
