@@ -444,7 +444,7 @@ class Database(SubsetMethod):
         return render_ddl(self.inspect(), dialect, keep_schema=keep_schema)
 
     # -- reading the design ----------------------------------------------------------------------------
-    def plan_delete(self, table: str, where: str, *, sample: int = 3) -> Plan:
+    def plan_delete(self, table: str, where: str, *, sample: int = 3, timeout: float | None = None) -> Plan:
         """What `DELETE FROM table WHERE where` would do through every key, by the engine's own rules,
         without changing anything (`refint plan delete`).
 
@@ -452,6 +452,7 @@ class Database(SubsetMethod):
             table: the table the statement deletes from.
             where: one SQL predicate of the target engine.
             sample: sample keys kept per step.
+            timeout: per-statement limit in seconds (`--timeout`; SQLite: for the whole plan).
 
         Returns:
             A [Plan][refint.plan.Plan] (`.ok`, `.certain`, `.deleted`, `.updated`, `.blocked_by`, `.steps`).
@@ -463,9 +464,10 @@ class Database(SubsetMethod):
         """
         from refint.plan import plan_delete
 
-        return plan_delete(self.engine, self.inspect(), table, where, sample=sample)
+        return plan_delete(self.engine, self.inspect(), table, where, sample=sample, timeout=timeout)
 
-    def plan_update(self, table: str, set: str, where: str, *, sample: int = 3) -> Plan:
+    def plan_update(self, table: str, set: str, where: str, *, sample: int = 3,
+                    timeout: float | None = None) -> Plan:
         """What `UPDATE table SET set WHERE where` would do through every key (`refint plan update`).
 
         Args:
@@ -473,6 +475,7 @@ class Database(SubsetMethod):
             set: `'column = expression, ...'` in the target engine's SQL.
             where: one SQL predicate of the target engine.
             sample: sample keys kept per step.
+            timeout: per-statement limit in seconds (`--timeout`; SQLite: for the whole plan).
 
         Returns:
             A [Plan][refint.plan.Plan].
@@ -484,7 +487,7 @@ class Database(SubsetMethod):
         """
         from refint.plan import plan_update
 
-        return plan_update(self.engine, self.inspect(), table, set, where, sample=sample)
+        return plan_update(self.engine, self.inspect(), table, set, where, sample=sample, timeout=timeout)
 
     def order(self, purpose: str = "load") -> Order:
         """The table order for loading, emptying or dropping, with the keys each cycle must defer and how

@@ -324,6 +324,32 @@ class Schema:
     def foreign_keys(self) -> list[tuple[Table, ForeignKey]]:
         return [(t, fk) for t in self.tables for fk in t.foreign_keys]
 
+    def partition_ancestors(self, table: Table) -> list[Table]:
+        """The partitioned tables ``table`` is a partition of, nearest first (PostgreSQL)."""
+        out: list[Table] = []
+        t: Table | None = table
+        while t is not None and t.kind == "partition" and t.parent is not None:
+            t = self.get(t.parent)
+            if t is None or t in out:
+                break
+            out.append(t)
+        return out
+
+    def partition_descendants(self, table: Table) -> list[Table]:
+        """Every partition below ``table``, at any depth (PostgreSQL)."""
+        below: dict[tuple[str | None, str], list[Table]] = {}
+        for t in self.tables:
+            if t.kind == "partition" and t.parent is not None:
+                below.setdefault(t.parent, []).append(t)
+        out: list[Table] = []
+        todo = list(below.get(table.key, ()))
+        while todo:
+            t = todo.pop()
+            if t not in out:
+                out.append(t)
+                todo += below.get(t.key, ())
+        return out
+
     def referencing(self, table: Table) -> list[tuple[Table, ForeignKey]]:
         """Foreign keys (with their child table) that point at ``table``."""
         return list(self._incoming.get(table.key, ()))

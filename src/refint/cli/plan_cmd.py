@@ -35,10 +35,12 @@ Examples:
 @click.option("--where", "where", required=True, metavar="PREDICATE",
               help="SQL predicate of the target engine (one expression, read-only).")
 @click.option("--sample", default=3, show_default=True, type=click.IntRange(min=0), help="Sample keys per step.")
+@click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Per-statement limit, enforced by the server (SQLite: for the whole plan).")
 @schema_option
 @format_option()
 @debug_option
-def delete(args: tuple[str, ...], where: str, sample: int, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+def delete(args: tuple[str, ...], where: str, sample: int, timeout: float | None, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
     """Preview DELETE FROM TABLE WHERE PREDICATE. TARGET defaults to REFINT_URL.
 
     Python twin: ``refint.connect(target).plan_delete(table, where)``.
@@ -47,7 +49,7 @@ def delete(args: tuple[str, ...], where: str, sample: int, schemas: tuple[str, .
     def body() -> int:
         target, table = _split(args)
         with open_db(target, schemas) as db:
-            result = db.plan_delete(table, where, sample=sample)
+            result = db.plan_delete(table, where, sample=sample, timeout=timeout)
             _render(result, fmt, db.display)
         return 0 if result.ok else 1
 
@@ -64,10 +66,12 @@ Examples:
 @click.option("--where", "where", required=True, metavar="PREDICATE",
               help="SQL predicate of the target engine (one expression, read-only).")
 @click.option("--sample", default=3, show_default=True, type=click.IntRange(min=0), help="Sample keys per step.")
+@click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Per-statement limit, enforced by the server (SQLite: for the whole plan).")
 @schema_option
 @format_option()
 @debug_option
-def update(args: tuple[str, ...], assignments: str, where: str, sample: int, schemas: tuple[str, ...], fmt: str,
+def update(args: tuple[str, ...], assignments: str, where: str, sample: int, timeout: float | None, schemas: tuple[str, ...], fmt: str,
            debug: bool) -> None:
     """Preview UPDATE TABLE SET ASSIGNMENTS WHERE PREDICATE. TARGET defaults to REFINT_URL.
 
@@ -77,7 +81,7 @@ def update(args: tuple[str, ...], assignments: str, where: str, sample: int, sch
     def body() -> int:
         target, table = _split(args)
         with open_db(target, schemas) as db:
-            result = db.plan_update(table, assignments, where, sample=sample)
+            result = db.plan_update(table, assignments, where, sample=sample, timeout=timeout)
             _render(result, fmt, db.display)
         return 0 if result.ok else 1
 

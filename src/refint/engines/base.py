@@ -135,6 +135,8 @@ class Engine:
     capabilities: ClassVar[Capabilities] = Capabilities()
     #: schemas never shown (engine-internal)
     system_schemas: ClassVar[frozenset[str]] = frozenset()
+    #: the most elements one WITH clause may hold (None: no limit that refint meets)
+    max_with_elements: ClassVar[int | None] = None
 
     def __init__(self, conn: sa.Connection | DirectConnection, *, borrowed: bool = False) -> None:
         #: a DirectConnection (refint.direct) stands in for a SQLAlchemy one: the same methods
@@ -288,6 +290,11 @@ class Engine:
             changed |= fks != t.foreign_keys
             tables.append(replace(t, foreign_keys=fks) if fks != t.foreign_keys else t)
         return Schema(schema.engine, tuple(tables)) if changed else schema
+
+    def partition_constraint(self, table: Table) -> str | None:
+        """The predicate a partition's rows satisfy (its bounds and its ancestors'), over its columns;
+        None where the engine has no declarative partitions (everything but PostgreSQL)."""
+        return None
 
     def table_exists(self, schema: str | None, name: str) -> bool:
         """Whether a table (or view) of that name exists, in any schema refint did not read too: a key

@@ -390,6 +390,8 @@ class MariaDB(MySQL):
     isolation_variable = "tx_isolation"
 
     name: ClassVar[str] = "mariadb"
+    #: error 4003 "Too many WITH elements in WITH clause" beyond 64 (measured on 10.11)
+    max_with_elements: ClassVar[int | None] = 64
     capabilities: ClassVar[Capabilities] = dataclasses.replace(
         MySQL.capabilities,
         extra={"restrict_reported_as_no_action": True},

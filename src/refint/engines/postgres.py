@@ -251,9 +251,31 @@ class PostgreSQL(Engine):
 
     def from_table(self, table: Table) -> str:
         # a plain or inheritance-parent table: its own rows only (FKs and keys do not span children);
-        # a partitioned table: all partitions, which is what its keys cover.
-        only = "" if table.kind == "partitioned" else "ONLY "
+        # a partitioned table, root or itself a partition (sub-partitioned): all its partitions, which is
+        # what its keys cover (ONLY on a partitioned table reads no rows at all).
+        only = "" if table.kind == "partitioned" or self.partitioned(table) else "ONLY "
         return only + self.table_ref(table.schema, table.name)
+
+    def partitioned(self, table: Table) -> bool:
+        """Whether a partition is itself partitioned (``relkind = 'p'``): known from the catalog read,
+        else asked once."""
+        if table.kind != "partition":
+            return table.kind == "partitioned"
+        known: dict[Any, bool] = self.__dict__.setdefault("_relkind_p", {})
+        if table.key not in known:
+            known[table.key] = bool(self.raw("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)",
+                                             (self.table_ref(table.schema, table.name),)).scalar())
+        return known[table.key]
+
+    def partition_constraint(self, table: Table) -> str | None:
+        """``pg_get_partition_constraintdef``: the bounds of the partition and of its ancestors."""
+        if table.kind != "partition":
+            return None
+        known: dict[Any, str | None] = self.__dict__.setdefault("_partition_constraint", {})
+        if table.key not in known:
+            known[table.key] = self.raw("SELECT pg_get_partition_constraintdef(to_regclass(%s))",
+                                        (self.table_ref(table.schema, table.name),)).scalar()
+        return known[table.key]
 
     def orphan_sql(self, *, child: str, parent: str, child_columns: Sequence[str],
                    parent_columns: Sequence[str], child_indexed: bool = False) -> str:
@@ -427,6 +449,8 @@ class PostgreSQL(Engine):
                     Unique(iname, parts, index=True, nulls_distinct=not nnd))  # type: ignore[arg-type]
 
         out: list[Table] = []
+        self.__dict__.setdefault("_relkind_p", {}).update(
+            {(schema, name): relkind == "p" for _, schema, name, relkind, *_ in tables})
         for relid, schema, name, relkind, ispartition, pschema, pname in tables:
             if ispartition:
                 kind = "partition"

@@ -111,6 +111,7 @@ def order(schema: Schema, purpose: str = "load", *, capabilities: Capabilities |
             g.remove_edge(u, v, k)
             chosen.append((d["table"], d["fk"], _cost(d["table"], d["fk"], purpose, deferrable_all, deferrable)))
     simple = nx.DiGraph(g)
+    _partition_edges(schema, simple, purpose)
     if purpose == "drop":  # an inheritance child or partition goes before its parent
         for t in schema.tables:
             if t.parent is not None and schema.get(t.parent) is not None and t.parent != t.key:
@@ -121,6 +122,27 @@ def order(schema: Schema, purpose: str = "load", *, capabilities: Capabilities |
     deferred = tuple(_advice(t, fk, cost, purpose, engine, schema) for t, fk, cost in
                      sorted(chosen, key=lambda x: (_label(x[0]), x[1].name or "")))
     return Order(purpose, tuple(_label(t, schema) for t in tables), deferred, tuple(sorted(cycles)), tables, engine)
+
+
+def _partition_edges(schema: Schema, g: nx.DiGraph, purpose: str) -> None:
+    """A key to a table of a partition tree holds for the rows of the whole tree around it: deleting (or
+    loading) rows of any ancestor or partition of the referred table touches the referred rows, and the
+    key declared on a partitioned table binds the rows of each of its partitions (PostgreSQL clones both
+    ways). So every table of the referred tree comes before every partition of the referencing one,
+    unless that would close a cycle (those stay as the key itself orders them)."""
+    for t, fk in schema.foreign_keys:
+        parent = schema.get(fk.referred)
+        if parent is None or (purpose == "drop" and fk.referred == t.key):
+            continue
+        referred = [parent, *schema.partition_ancestors(parent), *schema.partition_descendants(parent)]
+        referring = [t, *schema.partition_descendants(t)]
+        if len(referred) == 1 and len(referring) == 1:
+            continue
+        for a in referred:
+            for b in referring:
+                if a.key != b.key and not g.has_edge(a.key, b.key) and not (
+                        b.key in g and a.key in g and nx.has_path(g, b.key, a.key)):
+                    g.add_edge(a.key, b.key)
 
 
 def _break(sub: Any, edges: list[Any], purpose: str, deferrable_all: bool, deferrable: bool) -> list[Any]:

@@ -6,6 +6,7 @@ docs/plan.md. The builder accumulates named CTEs so every count of a plan runs a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,10 @@ class Rules:
     keys_in_id_order: bool = False
     #: MATCH FULL is enforced (a key mixing NULL and non-NULL values is refused: PostgreSQL)
     match_full: bool = False
+    #: FK actions run as nested trigger programs, at most this deep (SQLite's SQLITE_MAX_TRIGGER_DEPTH)
+    trigger_depth: int | None = None
+    #: a cascade around a cycle is computed by one recursive query (PostgreSQL, SQLite 3.34+)
+    recursive_closure: bool = False
 
     @classmethod
     def for_engine(cls, engine: Engine) -> Rules:
@@ -61,7 +66,27 @@ class Rules:
             per_connection=caps.foreign_keys_per_connection,
             keys_in_id_order=name in ("mysql", "mariadb"),
             match_full=Match.FULL in caps.match,
+            trigger_depth=_sqlite_trigger_depth(engine) if name == "sqlite" else None,
+            recursive_closure=name == "postgresql" or (name == "sqlite" and _sqlite_version() >= (3, 34)),
         )
+
+
+def _sqlite_version() -> tuple[int, ...]:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info
+
+
+def _sqlite_trigger_depth(engine: Engine) -> int:
+    """The connection's SQLITE_LIMIT_TRIGGER_DEPTH (default 1000; Python 3.11+ can read it)."""
+    import sqlite3
+
+    try:
+        raw = engine.conn.connection.dbapi_connection
+        raw = getattr(raw, "_ConnectionWrapper__c", raw)
+        return int(raw.getlimit(sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH))  # type: ignore[union-attr]
+    except Exception:
+        return 1000
 
 
 @dataclass(frozen=True)
@@ -132,14 +157,27 @@ def _is_deferred(fk: ForeignKey, rules: Rules) -> bool:
     return rules.deferrable and fk.deferrable and fk.initially_deferred
 
 
+_CTE_NAME = re.compile(r"\brefint_k\d+\b")
+_CTE_USE = re.compile(r"\b(refint_k\d+)\b(\s+AS\s+)?")
+#: scalar subqueries per statement (PostgreSQL allows at most 1664 entries in a select list)
+COUNTS_PER_STATEMENT = 400
+
+
 @dataclass
 class _Builder:
-    """Accumulates named CTEs and per-table predicates; every query is ``WITH <all so far> SELECT``."""
+    """Accumulates named CTEs and per-table predicates; each query is ``WITH <the CTEs it uses> SELECT``.
+
+    A query carries only the CTEs it names (and the ones those name), so its size follows what it asks,
+    not how much was built before. Where the engine limits the elements of one WITH clause (MariaDB: 64),
+    the earliest CTEs beyond the limit are written in place as derived tables."""
 
     engine: Engine
     schema: Schema
     ctes: list[tuple[str, str]] = field(default_factory=list)
     n: int = 0
+    recursive: set[str] = field(default_factory=set)
+    _by_sql: dict[str, str] = field(default_factory=dict)
+    _deps: dict[str, list[str]] = field(default_factory=dict)
 
     def q(self, ident: str) -> str:
         return self.engine.quote(ident)
@@ -148,30 +186,89 @@ class _Builder:
         inner = ", ".join(self.q(c) for c in names)
         return inner if len(names) == 1 else f"({inner})"
 
-    def cte(self, sql: str) -> str:
+    def reserve(self) -> str:
+        """A CTE name for a recursive CTE, whose SQL names itself."""
         self.n += 1
-        name = f"refint_k{self.n}"
+        return f"refint_k{self.n}"
+
+    def cte(self, sql: str, *, recursive: bool = False, name: str | None = None) -> str:
+        """A named CTE for ``sql`` (the same SQL twice is one CTE)."""
+        if not recursive and sql in self._by_sql:
+            return self._by_sql[sql]
+        name = name or self.reserve()
         self.ctes.append((name, sql))
+        self._deps[name] = [d for d in dict.fromkeys(_CTE_NAME.findall(sql)) if d != name and d in self._deps]
+        if recursive:
+            self.recursive.add(name)
+        else:
+            self._by_sql[sql] = name
         return name
 
-    def with_(self) -> str:
-        if not self.ctes:
-            return ""
-        return "WITH " + ", ".join(f"{n} AS ({s})" for n, s in self.ctes) + " "
+    def needed(self, body: str) -> list[str]:
+        """The CTEs ``body`` uses, directly or through other CTEs, in definition order."""
+        seen: set[str] = set()
+        todo = [d for d in _CTE_NAME.findall(body) if d in self._deps]
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo += self._deps[name]
+        return [n for n, _ in self.ctes if n in seen]
+
+    def sql(self, body: str) -> str:
+        """``body`` with the WITH clause it needs."""
+        names = self.needed(body)
+        if not names:
+            return body
+        text = dict(self.ctes)
+        limit = self.engine.max_with_elements
+        inline = set(names[: len(names) - limit]) - self.recursive if limit and len(names) > limit else set()
+        if inline:
+            def expand(sql: str) -> str:
+                def sub(m: re.Match[str]) -> str:
+                    name = m.group(1)
+                    if name not in inline:
+                        return m.group(0)
+                    return f"({text[name]}) AS " + ("" if m.group(2) else name)
+                return _CTE_USE.sub(sub, sql)
+            for name in names:  # definition order: a CTE only names earlier ones
+                text[name] = expand(text[name])
+            body = expand(body)
+        kept = [n for n in names if n not in inline]
+        word = "WITH RECURSIVE " if self.recursive & set(kept) else "WITH "
+        return word + ", ".join(f"{n} AS ({text[n]})" for n in kept) + " " + body
 
     def count(self, table: Table, pred: str, params: dict[str, Any]) -> int:
-        sql = f"{self.with_()}SELECT count(*) FROM {self.engine.from_table(table)} WHERE {pred}"
+        sql = self.sql(f"SELECT count(*) FROM {self.engine.from_table(table)} WHERE {pred}")
         return int(self.engine.exec(sql, params).scalar() or 0)
 
     def counts(self, reqs: list[tuple[Table, str]], params: dict[str, Any]) -> list[int]:
         """Many counts in one statement: each CTE is computed once, however many counts use it."""
-        if not reqs:
-            return []
-        cols = ", ".join(f"(SELECT count(*) FROM {self.engine.from_table(t)} WHERE {p}) AS n{i}"
-                         for i, (t, p) in enumerate(reqs))
-        row = self.engine.exec(f"{self.with_()}SELECT {cols}", params).fetchone()
-        assert row is not None
-        return [int(v or 0) for v in row]
+        out: list[int] = []
+        for batch in self.batches([f"(SELECT count(*) FROM {self.engine.from_table(t)} WHERE {p})" for t, p in reqs]):
+            row = self.engine.exec(self.sql("SELECT " + ", ".join(batch)), params).fetchone()
+            assert row is not None
+            out += [int(v or 0) for v in row]
+        return out
+
+    def batches(self, items: list[str]) -> list[list[str]]:
+        """Select-list items in statements that stay within the engine's limits: at most
+        ``COUNTS_PER_STATEMENT`` items, and at most the engine's WITH elements (the items sharing CTEs
+        stay together while they fit)."""
+        limit = self.engine.max_with_elements
+        out: list[list[str]] = []
+        cur: list[str] = []
+        names: set[str] = set()
+        for item in items:
+            mine = set(self.needed(item))
+            if cur and (len(cur) >= COUNTS_PER_STATEMENT or (limit and len(names | mine) > limit)):
+                out.append(cur)
+                cur, names = [], set()
+            cur.append(item)
+            names |= mine
+        if cur:
+            out.append(cur)
+        return out
 
     def sample(self, table: Table, pred: str, params: dict[str, Any], limit: int) -> tuple[dict[str, Any], ...]:
         if limit <= 0:
@@ -179,7 +276,7 @@ class _Builder:
         key = table.primary_key.columns if table.primary_key else table.column_names()[:3]
         sel = ", ".join(self.q(c) for c in key)
         # no ORDER BY: the engine stops at the first rows found instead of sorting every affected row
-        sql = f"{self.with_()}SELECT {sel} FROM {self.engine.from_table(table)} WHERE {pred} LIMIT {int(limit)}"
+        sql = self.sql(f"SELECT {sel} FROM {self.engine.from_table(table)} WHERE {pred} LIMIT {int(limit)}")
         return tuple(dict(zip(key, r)) for r in self.engine.exec(sql, params).fetchall())
 
     def keys_of(self, parent: Table, fk: ForeignKey, pred: str) -> str:

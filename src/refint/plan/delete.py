@@ -13,11 +13,12 @@ triggers, the plan says so (``certain: false`` and an ``order_dependent`` entry)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from refint.errors import BadInput
+from refint.errors import BadInput, QueryFailed
 from refint.model import Action, ForeignKey, Match, Schema, Table
 from refint.plan.base import (MAX_LEVELS, Blocked, Plan, Rules, Step, TKey, _Builder, _effective, _is_deferred,
                               _label, _not, _or, _single_scc, _true)
@@ -29,21 +30,41 @@ if TYPE_CHECKING:
 
 
 # -- entry points ---------------------------------------------------------------------------------------
-def plan_delete(engine: Engine, schema: Schema, table: str, where: str, *, sample: int = 3) -> Plan:
+def plan_delete(engine: Engine, schema: Schema, table: str, where: str, *, sample: int = 3,
+                timeout: float | None = None) -> Plan:
     """What ``DELETE FROM table WHERE where`` would remove, null, default or be blocked by."""
     pred = validate_predicate(where, backslash_escapes=engine.name in ("mysql", "mariadb"),
                               escape_strings=engine.name == "postgresql")
     target = schema.table(table)
-    with engine.read_only():
+    with engine.read_only(), engine.cancel_on_interrupt():
         refuse_volatile(engine, [pred])  # before any query runs the predicate
         _parse_check(engine, target, pred)
         rules = Rules.for_engine(engine)
-        return _refused(rules, schema, target, None,
-                        _Delete(engine, schema, target, f"({pred})", rules, sample).run())
+        return _limited(engine, timeout, lambda: _refused(
+            rules, schema, target, None, _Delete(engine, schema, target, f"({pred})", rules, sample).run()))
+
+
+def _limited(engine: Engine, timeout: float | None, run: Callable[[], Plan]) -> Plan:
+    """``run`` under ``--timeout`` (the engine's statement timeout; SQLite: a deadline for the whole
+    plan); a query the engine stops is one line (QueryFailed), Ctrl-C stays an interrupt."""
+    if timeout:
+        engine.set_statement_timeout(timeout)
+    try:
+        return run()
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        orig: Any = getattr(exc, "orig", None)
+        if orig is None and not type(exc).__module__.startswith("sqlite3"):
+            raise
+        if engine.was_cancelled():
+            raise KeyboardInterrupt from None
+        first = " ".join(str(orig or exc).split("\n")[0].split())
+        raise QueryFailed(f"plan: {first}" + (f" (--timeout {timeout:g} s)" if timeout else "")) from exc
 
 
 def plan_update(engine: Engine, schema: Schema, table: str, assignments: str, where: str, *,
-                sample: int = 3) -> Plan:
+                sample: int = 3, timeout: float | None = None) -> Plan:
     """What ``UPDATE table SET assignments WHERE where`` would change or be blocked by."""
     from refint.plan.update import UpdatePlanner
 
@@ -59,12 +80,13 @@ def plan_update(engine: Engine, schema: Schema, table: str, assignments: str, wh
         if not match:
             raise BadInput(f"no column {col!r} in table {target.qualified_name}")
         resolved[match[0]] = expr
-    with engine.read_only():
+    with engine.read_only(), engine.cancel_on_interrupt():
         refuse_volatile(engine, [pred, *resolved.values()])  # before any query runs them
         _parse_check(engine, target, pred, resolved)
         rules = Rules.for_engine(engine)
-        return _refused(rules, schema, target, set(resolved),
-                        UpdatePlanner(engine, schema, target, f"({pred})", resolved, rules, sample).run())
+        return _limited(engine, timeout, lambda: _refused(
+            rules, schema, target, set(resolved),
+            UpdatePlanner(engine, schema, target, f"({pred})", resolved, rules, sample).run()))
 
 
 def _refused(rules: Rules, schema: Schema, target: Table, assigned: set[str] | None, plan: Plan) -> Plan:
@@ -108,6 +130,19 @@ class _Delete:
         self.depth: dict[TKey, int] = {}
         #: only these keys (ids) cascade out of the target itself (InnoDB's earlier keys, plan/innodb.py)
         self.first = first
+        #: keys to the partitions and partitioned ancestors of a table count as keys to it (PostgreSQL);
+        #: off for the rows an UPDATE moves out of a leaf (plan/partitions.py)
+        self.family = True
+
+    def referencing(self, parent: Table) -> list[tuple[Table, ForeignKey]]:
+        """The keys whose referred rows lose rows when ``parent`` does: its own, and (PostgreSQL partition
+        trees) those to its partitioned ancestors (their rows include the parent's) and to its partitions
+        (the parent's rows include theirs)."""
+        out = list(self.schema.referencing(parent))
+        if self.family and parent.kind in ("partition", "partitioned"):
+            for t in self.schema.partition_ancestors(parent) + self.schema.partition_descendants(parent):
+                out += self.schema.referencing(t)
+        return out
 
     def label(self, t: Table) -> str:
         return _label(t, self.schema)
@@ -119,7 +154,7 @@ class _Delete:
         seen = {self.target.key}
         while frontier:
             parent = frontier.pop()
-            for child, fk in self.schema.referencing(parent):
+            for child, fk in self.referencing(parent):
                 if self.first is not None and parent.key == self.target.key and id(fk) not in self.first:
                     continue
                 if fk.on_delete is Action.CASCADE and _effective(fk.on_delete, self.rules) is Action.CASCADE:
@@ -132,7 +167,11 @@ class _Delete:
     def key_cte(self, parent: Table, fk: ForeignKey) -> str:
         k = (parent.key, fk.name, id(fk))
         if k not in self.keys:
-            self.keys[k] = self.b.keys_of(parent, fk, self.pred[parent.key])
+            # a key to a partition of ``parent``: the removed rows that lie in that partition
+            source = self.schema.get(fk.referred) if fk.referred != parent.key else None
+            if source is None or source not in self.schema.partition_descendants(parent):
+                source = parent
+            self.keys[k] = self.b.keys_of(source, fk, self.pred[parent.key])
         return self.keys[k]
 
     def run(self) -> Plan:
@@ -177,6 +216,21 @@ class _Delete:
                 else:
                     parts.append(self.b.refers(data["fk"], self.key_cte(parent, data["fk"])))
             external[t.key] = parts
+        entry = max((self.depth.get(p, 0) + 1 for t in tables for p, _ in g.in_edges(t.key) if p not in inside),
+                    default=0)
+        if self.rules.recursive_closure:
+            from refint.plan.deep import Closure
+
+            closure = Closure(self.b, tables, external, internal)
+            self.pred.update(closure.predicates())
+            limit = self.rules.trigger_depth
+            for t in tables:
+                self.depth[t.key] = entry
+            if limit is not None and closure.deeper_than(max(limit - entry, 1)):
+                for t in tables:
+                    self.depth[t.key] = limit
+            return
+        cap = self.rules.max_cascade_depth
         level = {t.key: _or(external[t.key]) for t in tables}
         counts = {t.key: self.b.count(t, level[t.key], self.params) for t in tables}
         for k in range(1, MAX_LEVELS):
@@ -192,10 +246,11 @@ class _Delete:
                 nxt[t.key] = _or(parts)
             new_counts = {t.key: self.b.count(t, nxt[t.key], self.params) for t in tables}
             level = nxt
-            if new_counts == counts:
+            if new_counts == counts or (cap is not None and entry + k >= cap):
+                # the fixed point; or rows reached as deep as InnoDB refuses: it stops there, so do we
                 for t in tables:
                     self.pred[t.key] = level[t.key]
-                    self.depth[t.key] = k - 1
+                    self.depth[t.key] = entry + (k - 1 if new_counts == counts else k)
                 return
             counts = new_counts
         raise BadInput(f"cascade through {tables[0].qualified_name} is deeper than {MAX_LEVELS} levels")
@@ -213,14 +268,14 @@ class _Delete:
         for key in list(self.pred):
             parent = self.schema.get(key)
             assert parent is not None
-            for child, fk in self.schema.referencing(parent):
+            for child, fk in self.referencing(parent):
                 action = _effective(fk.on_delete, rules)
                 hit = b.refers(fk, self.key_cte(parent, fk))
                 child_del = self.pred.get(child.key)
                 survivors = hit if child_del is None else f"({hit}) AND {_not(child_del)}"
                 single = (action is Action.CASCADE and child.key != self.target.key and
                           sum(1 for e in g.in_edges(child.key)) == 1 and not g.has_edge(child.key, child.key)
-                          and len(self.schema.referencing(parent)) >= 1 and self.depth.get(child.key, -1) >= 0)
+                          and len(self.referencing(parent)) >= 1 and self.depth.get(child.key, -1) >= 0)
                 i_hit = list(self.pred).index(child.key) if single and _single_scc(g, child.key) else len(reqs)
                 if i_hit == len(reqs):
                     reqs.append((child, hit))
@@ -244,9 +299,17 @@ class _Delete:
         updated: dict[str, int] = {}
         nulled: dict[TKey, list[tuple[str, ForeignKey]]] = {}
         if rules.max_cascade_depth is not None and any(
-                d > rules.max_cascade_depth and counts.get(k, 0) for k, d in self.depth.items()):
+                d >= rules.max_cascade_depth and counts.get(k, 0) for k, d in self.depth.items()):
             blocked.append(Blocked(None, self.label(self.target), 0,
-                                   f"cascade deeper than {rules.max_cascade_depth} levels (InnoDB limit)"))
+                                   f"cascade {rules.max_cascade_depth} levels deep: InnoDB refuses cascades nested "
+                                   f"{rules.max_cascade_depth} levels below the statement (error 1296, \"Got error "
+                                   "193\": HA_ERR_FK_DEPTH_EXCEEDED)"))
+        if rules.trigger_depth is not None and any(
+                d >= rules.trigger_depth and counts.get(k, 0) for k, d in self.depth.items()):
+            blocked.append(Blocked(None, self.label(self.target), 0,
+                                   f"too many levels of trigger recursion: SQLite runs each FK action as a trigger "
+                                   f"program, nested at most {rules.trigger_depth} deep (SQLITE_MAX_TRIGGER_DEPTH), "
+                                   f"and rows are reached {rules.trigger_depth} or more levels below the statement"))
         for parent, child, fk, action, hit, survivors, i_hit, i_left in edges:
             if True:
                 n, left = numbers[i_hit], numbers[i_left]
@@ -310,7 +373,7 @@ class _Delete:
             child = nulled_table
             updated[self.label(child)] = b.count(child, _or([p for p, _ in preds]), self.params)
             changed = {c for _, f in preds for c in f.on_delete_writes}
-            for grand, gfk in self.schema.referencing(child):
+            for grand, gfk in self.referencing(child):
                 if set(gfk.referred_columns) & changed:
                     self.notes.append(f"not followed: {self.label(child)} key columns changed by SET NULL/DEFAULT "
                                       f"are referred to by {gfk.name} on {self.label(grand)}")

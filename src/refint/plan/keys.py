@@ -20,6 +20,7 @@ How each engine checks (docs/plan.md, verified on SQLite 3, PostgreSQL 15 and Ma
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from refint.model import Table
 from refint.plan.base import Blocked, Rules, _Builder
@@ -181,9 +182,11 @@ def check_new_values(b: _Builder, rules: Rules, table: Table, label: str, chg: s
         reqs.append(_Req("order", sql, key.name, key=key))
     if not reqs:
         return
-    sql = b.with_() + "SELECT " + ", ".join(f"({r.sql}) AS n{i}" for i, r in enumerate(reqs))
-    row = b.engine.exec(sql, {}).fetchone()
-    assert row is not None
+    row: list[Any] = []
+    for batch in b.batches([f"({r.sql}) AS n{i}" for i, r in enumerate(reqs)]):
+        got = b.engine.exec(b.sql("SELECT " + ", ".join(batch)), {}).fetchone()
+        assert got is not None
+        row += list(got)
     dup_keys: set[tuple[str, ...]] = set()
     for r, value in zip(reqs, row):
         n = int(value or 0)

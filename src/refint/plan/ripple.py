@@ -56,7 +56,7 @@ class State:
     pred: str  # predicate over the table: the row is changed
     writers: list[Writer]
     depth: int = 0
-    pairs: dict[tuple[str, ...], str] = field(default_factory=dict)
+    pairs: dict[tuple[str | None, ...], str] = field(default_factory=dict)
 
 
 class Ripple:
@@ -67,6 +67,8 @@ class Ripple:
         self.edges: list[tuple[Table, Table, ForeignKey, Action]] = []
         self.written: dict[TKey, set[str]] = {}
         self.ends_cache: dict[tuple[TKey, tuple[str, ...]], str] = {}
+        #: keys to a partition of a changed table: the partition (only rows that stay in it count)
+        self.within: dict[int, Table] = {}
 
     # -- the graph of keys that write ------------------------------------------------------------------
     def graph(self) -> nx.MultiDiGraph:
@@ -80,7 +82,7 @@ class Ripple:
             for pkey in list(self.written):
                 parent = self.schema.get(pkey)
                 assert parent is not None
-                for child, fk in self.schema.referencing(parent):
+                for child, fk in self.family(parent):
                     action = _effective(fk.on_update, self.rules)
                     if action not in WRITES or not set(fk.referred_columns) & self.written[pkey]:
                         continue
@@ -93,6 +95,20 @@ class Ripple:
                         cols |= set(fk.columns)
                         grew = True
         return g
+
+    def family(self, parent: Table) -> list[tuple[Table, ForeignKey]]:
+        """The keys a change of ``parent``'s rows reaches: its own, and (PostgreSQL partition trees) those
+        to its partitioned ancestors (its rows are theirs) and to its partitions (for the rows that stay
+        in them: ``self.within``; rows that move out of a partition are deleted from it, plan/partitions.py)."""
+        out = list(self.schema.referencing(parent))
+        if parent.kind in ("partition", "partitioned") and self.engine.name == "postgresql":
+            for t in self.schema.partition_ancestors(parent):
+                out += self.schema.referencing(t)
+            for t in self.schema.partition_descendants(parent):
+                for child, fk in self.schema.referencing(t):
+                    self.within[id(fk)] = t
+                    out.append((child, fk))
+        return out
 
     # -- SQL pieces ------------------------------------------------------------------------------------
     def distinct(self, a: str, b: str) -> str:
@@ -118,8 +134,9 @@ class Ripple:
                 return f"CONVERT({expr} USING utf8mb4) COLLATE utf8mb4_nopad_bin"
         return expr
 
-    def pairs_of(self, table: Table, chg: str, cols: tuple[str, ...]) -> str:
-        """CTE of (old, new) values of ``cols`` for the changed rows whose ``cols`` change (:meth:`image`)."""
+    def pairs_of(self, table: Table, chg: str, cols: tuple[str, ...], within: Table | None = None) -> str:
+        """CTE of (old, new) values of ``cols`` for the changed rows whose ``cols`` change (:meth:`image`;
+        ``within``: and that lie in that partition before and after)."""
         idx = {c.name: i for i, c in enumerate(table.columns)}
         q = self.b.q
         sel = ", ".join([f"{old_alias(idx[c])} AS refint_mo{j}" for j, c in enumerate(cols)] +
@@ -127,7 +144,12 @@ class Ripple:
         moved = " OR ".join(self.distinct(self.image(table, c, old_alias(idx[c])), self.image(table, c, q(c)))
                             for c in cols)
         present = " AND ".join(f"{old_alias(idx[c])} IS NOT NULL" for c in cols)
-        return self.b.cte(f"SELECT {sel} FROM {chg} WHERE ({moved}) AND {present}")
+        inside = ""
+        if within is not None:
+            from refint.plan.partitions import stays_in
+
+            inside = " AND " + stays_in(self.b, table, within)
+        return self.b.cte(f"SELECT {sel} FROM {chg} WHERE ({moved}) AND {present}{inside}")
 
     def olds(self, pairs: str, n: int) -> str:
         return f"SELECT {', '.join(f'refint_mo{j}' for j in range(n))} FROM {pairs}"
@@ -188,11 +210,13 @@ class Ripple:
         pred = _or(([self.up.base] if base else []) + [self.hit(w.fk, w.pairs) for w in writers])
         return State(chg, pred, writers, depth)
 
-    def pairs(self, table: Table, cols: tuple[str, ...]) -> str:
+    def pairs(self, table: Table, cols: tuple[str, ...], fk: ForeignKey | None = None) -> str:
         st = self.state[table.key]
-        if cols not in st.pairs:
-            st.pairs[cols] = self.pairs_of(table, st.chg, cols)
-        return st.pairs[cols]
+        within = self.within.get(id(fk)) if fk is not None else None
+        key: tuple[str | None, ...] = cols if within is None else (*cols, "\0", *within.key)
+        if key not in st.pairs:
+            st.pairs[key] = self.pairs_of(table, st.chg, cols, within)
+        return st.pairs[key]
 
     def ends(self, table: Table, cols: tuple[str, ...]) -> str:
         """SELECT of the values of ``cols`` ``table`` holds after the statement."""
@@ -200,11 +224,31 @@ class Ripple:
         src = self.engine.from_table(table)
         st = self.state.get(table.key)
         if st is None:
-            return f"SELECT {sel} FROM {src}"
+            return self.tree_ends(table, cols)
         key = (table.key, cols)
         if key not in self.ends_cache:
             self.ends_cache[key] = self.b.cte(f"SELECT {sel} FROM {src} WHERE {_not(st.pred)} "
                                               f"UNION ALL SELECT {sel} FROM {st.chg}")
+        return f"SELECT * FROM {self.ends_cache[key]}"
+
+    def tree_ends(self, table: Table, cols: tuple[str, ...]) -> str:
+        """The end state of a partitioned table one of whose partitions the statement changes (PostgreSQL):
+        its rows but the changed ones (by primary key), and their new values."""
+        sel = ", ".join(self.b.q(c) for c in cols)
+        src = self.engine.from_table(table)
+        changed = [d for d in self.schema.partition_descendants(table) if d.key in self.state]
+        pk = table.primary_key.columns if table.primary_key else ()
+        if len(changed) != 1 or not pk or changed[0].primary_key is None or changed[0].primary_key.columns != pk:
+            return f"SELECT {sel} FROM {src}"
+        part = changed[0]
+        st = self.state[part.key]
+        idx = {c.name: i for i, c in enumerate(part.columns)}
+        olds = ", ".join(old_alias(idx[c]) for c in pk)
+        key = (table.key, cols)
+        if key not in self.ends_cache:
+            self.ends_cache[key] = self.b.cte(
+                f"SELECT {sel} FROM {src} WHERE {_not(f'{self.b.cols(pk)} IN (SELECT {olds} FROM {st.chg})')} "
+                f"UNION ALL SELECT {sel} FROM {st.chg}")
         return f"SELECT * FROM {self.ends_cache[key]}"
 
     # -- propagation -----------------------------------------------------------------------------------
@@ -226,7 +270,7 @@ class Ripple:
                     if parent.key in inside:
                         internal[t.key].append((parent, fk, action))
                     elif parent.key in self.state:
-                        external[t.key].append(Writer(parent, fk, action, self.pairs(parent, fk.referred_columns)))
+                        external[t.key].append(Writer(parent, fk, action, self.pairs(parent, fk.referred_columns, fk)))
                         depth[t.key] = max(depth[t.key], self.state[parent.key].depth + 1)
             cyclic = len(tables) > 1 or any(internal[t.key] for t in tables)
             if not cyclic:
@@ -264,7 +308,7 @@ class Ripple:
             parts.append(f"(SELECT count(*) FROM {a}) - (SELECT count(*) FROM {old})")
             parts.append(f"(SELECT count(*) FROM {a} AS refint_p WHERE NOT EXISTS "
                          f"(SELECT 1 FROM {old} AS refint_q WHERE {match}))")
-        row = self.engine.exec(f"{self.b.with_()}SELECT {', '.join(parts)}", {}).fetchone()
+        row = self.engine.exec(self.b.sql(f"SELECT {', '.join(parts)}"), {}).fetchone()
         assert row is not None
         return all(int(v or 0) == 0 for v in row)
 
@@ -386,7 +430,7 @@ class Ripple:
                     reqs.append((f"SELECT count(*) {both}", ""))
         if not reqs:
             return
-        row = self.engine.exec(self.b.with_() + "SELECT " + ", ".join(f"({s})" for s, _ in reqs), {}).fetchone()
+        row = self.engine.exec(self.b.sql("SELECT " + ", ".join(f"({s})" for s, _ in reqs)), {}).fetchone()
         assert row is not None
         for (_, text), n in zip(reqs, row):
             if n and text:
@@ -415,7 +459,7 @@ class Ripple:
             tup = tup if len(defaults) == 1 else f"({tup})"
             probe = (f"SELECT count(*) FROM ({self.ends(w.parent, fk.referred_columns)}) AS refint_e "
                      f"WHERE {self.b.cols(fk.referred_columns)} = {tup}")
-            if not int(self.engine.exec(self.b.with_() + probe, {}).scalar() or 0):
+            if not int(self.engine.exec(self.b.sql(probe), {}).scalar() or 0):
                 at = "commit" if _is_deferred(fk, self.rules) else "statement"
                 rec = Blocked(fk.name, self.up.label(t), n, f"SET DEFAULT lands on a key with no row in "
                               f"{self.up.label(w.parent)}", at)
@@ -424,11 +468,11 @@ class Ripple:
     def referencing(self, t: Table, st: State) -> None:
         """NO ACTION / RESTRICT keys that refer to changed key columns of ``t``."""
         up, b, rules = self.up, self.b, self.rules
-        for child, fk in self.schema.referencing(t):
+        for child, fk in self.family(t):
             action = _effective(fk.on_update, rules)
             if action in WRITES or not set(fk.referred_columns) & self.written[t.key]:
                 continue
-            pairs = self.pairs(t, fk.referred_columns)
+            pairs = self.pairs(t, fk.referred_columns, fk)
             hit = self.hit(fk, pairs)
             cst = self.state.get(child.key)
             sel = b.cols(fk.columns)
@@ -443,7 +487,7 @@ class Ripple:
             n = b.count(child, hit, up.params)
             if not n:
                 continue
-            left = int(self.engine.exec(b.with_() + left_sql, {}).scalar() or 0)
+            left = int(self.engine.exec(b.sql(left_sql), {}).scalar() or 0)
             name = fk.name
             deferred = action is Action.NO_ACTION and _is_deferred(fk, rules)
             reason = f"rows of {up.label(child)} still refer to changed keys of {up.label(t)} ({action.value})"
@@ -498,7 +542,7 @@ class Ripple:
                 mine = "".join(f" AND refint_w{i} = 0" for i in own)
                 now = f"SELECT {', '.join(q(c) for c in fk.referred_columns)} FROM {self.engine.from_table(parent)}"
                 reqs.append(f"SELECT count(*) {base}{mine} AND {_not(f'{new} IN ({now})')}")
-            row = self.engine.exec(b.with_() + "SELECT " + ", ".join(f"({r})" for r in reqs), {}).fetchone()
+            row = self.engine.exec(b.sql("SELECT " + ", ".join(f"({r})" for r in reqs)), {}).fetchone()
             assert row is not None
             values = [int(v or 0) for v in row]
             bad = values[0]
@@ -519,7 +563,7 @@ class Ripple:
     def dangling(self, t: Table, st: State, fk: ForeignKey, rows: str) -> None:
         """A key whose referred table does not exist: every row that gets a new key with no NULL fails
         (InnoDB error 1452; docs/plan.md, "Dangling keys")."""
-        bad = int(self.engine.exec(f"{self.b.with_()}SELECT count(*) {rows}", {}).scalar() or 0)
+        bad = int(self.engine.exec(self.b.sql(f"SELECT count(*) {rows}"), {}).scalar() or 0)
         if bad:
             self.up.blocked.append(Blocked(fk.name, self.up.label(t), bad, f"new values of {', '.join(fk.columns)} "
                                            f"have no row in {fk.referred_table}: the table does not exist"))

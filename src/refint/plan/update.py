@@ -41,11 +41,15 @@ class UpdatePlanner:
         rows = self.b.count(t, self.base, self.params)
         updated: dict[str, int] = {self.label(t): rows}
         steps: list[Step] = []
+        deleted: dict[str, int] = {}
         if rows:
+            from refint.plan.partitions import moves
+
             ripple = Ripple(self)
             ripple.propagate()
             ripple.effects(steps, updated)
+            deleted = moves(self, ripple, steps, updated)
         if self.rules.per_connection:
             self.notes.append("SQLite enforces these keys only on connections with PRAGMA foreign_keys=ON")
-        return Plan("update", self.label(t), rows, {}, updated, tuple(self.blocked), tuple(steps),
+        return Plan("update", self.label(t), rows, deleted, updated, tuple(self.blocked), tuple(steps),
                     tuple(self.deferred), tuple(self.order_dep), tuple(self.notes), t.schema)
