@@ -236,7 +236,9 @@ class Ripple:
         its rows but the changed ones (by primary key), and their new values."""
         sel = ", ".join(self.b.q(c) for c in cols)
         src = self.engine.from_table(table)
-        changed = [d for d in self.schema.partition_descendants(table) if d.key in self.state]
+        below = [d for d in self.schema.partition_descendants(table) if d.key in self.state]
+        above = [a for a in self.schema.partition_ancestors(table) if a.key in self.state]
+        changed = below or above
         pk = table.primary_key.columns if table.primary_key else ()
         if len(changed) != 1 or not pk or changed[0].primary_key is None or changed[0].primary_key.columns != pk:
             return f"SELECT {sel} FROM {src}"
@@ -244,11 +246,17 @@ class Ripple:
         st = self.state[part.key]
         idx = {c.name: i for i, c in enumerate(part.columns)}
         olds = ", ".join(old_alias(idx[c]) for c in pk)
+        # a partition of the changed table keeps the changed rows whose new values lie in it
+        lands = ""
+        if above:
+            from refint.plan.partitions import _is_in
+
+            lands = f" AS {self.b.q(table.name)} WHERE {_is_in(self.b, table)}"
         key = (table.key, cols)
         if key not in self.ends_cache:
             self.ends_cache[key] = self.b.cte(
                 f"SELECT {sel} FROM {src} WHERE {_not(f'{self.b.cols(pk)} IN (SELECT {olds} FROM {st.chg})')} "
-                f"UNION ALL SELECT {sel} FROM {st.chg}")
+                f"UNION ALL SELECT {sel} FROM {st.chg}{lands}")
         return f"SELECT * FROM {self.ends_cache[key]}"
 
     # -- propagation -----------------------------------------------------------------------------------
