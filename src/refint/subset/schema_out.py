@@ -10,6 +10,7 @@ PostgreSQL ``sales.order`` becomes ``order``): two tables of the same name are r
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from refint.errors import BadInput
@@ -125,6 +126,8 @@ def build(schema: Schema, tables: list[Table], source: str, dialect: str) -> Tar
         seen[t.name.lower()] = t
     flags: list[Untranslated] = []
     out_tables: list[Table] = []
+    names_seen = Counter((n or "").lower() for t in tables
+                         for n in [u.name for u in t.unique] + ([t.primary_key.name] if t.primary_key else []))
     names = {t.key for t in tables}
     for t in tables:
         keyed = {c for s in t.unique_sets() for c in s} | {c for fk in t.foreign_keys for c in fk.columns}
@@ -150,9 +153,14 @@ def build(schema: Schema, tables: list[Table], source: str, dialect: str) -> Tar
             else:
                 checks.append(replace(ck, expression=expr))
         fks = tuple(replace(fk, referred_schema=None) for fk in t.foreign_keys if fk.referred in names)
-        uniques = tuple(replace(u, index=False) for u in t.unique)  # a key may refer to a unique index
+        # a key may refer to a unique index; MySQL's index names are per table, other engines' per schema
+        uniques = tuple(replace(u, index=False, name=u.name if names_seen[(u.name or "").lower()] == 1 else None)
+                        for u in t.unique)
+        pk = t.primary_key
+        if pk is not None and (pk.name == "PRIMARY" or names_seen[(pk.name or "").lower()] > 1):
+            pk = replace(pk, name=None)
         out_tables.append(replace(t, schema=None, columns=tuple(cols), checks=tuple(checks), foreign_keys=fks,
-                                  unique=uniques, indexes=()))
+                                  unique=uniques, primary_key=pk, indexes=()))
     target = TargetSchema(dialect, out_tables, untranslated=flags)
     _statements(Schema(dialect, tuple(out_tables)), target)
     return target
