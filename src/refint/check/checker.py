@@ -142,6 +142,14 @@ class Checker:
                 return u.columns
         return table.column_names()
 
+    def grouped(self, table: Table, cols: list[str], where: str, having: str = "") -> tuple[int, list[tuple[Any, ...]]]:
+        """Rows of ``table`` (alias ``c``) matching ``where``, grouped by ``cols``: (rows, first keys)."""
+        aliased = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
+        sql = self.engine.sample_order(
+            f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
+            f"WHERE {where} GROUP BY {', '.join(cols)}{having}", len(cols))
+        return self._fetch(sql, len(cols))
+
     def _fetch(self, sql: str, ncols: int,
                params: dict[str, Any] | None = None) -> tuple[int, list[tuple[Any, ...]]]:
         """Run a grouped violation query; returns (violating rows, first ``max(sample, 1)`` key tuples:
@@ -192,11 +200,7 @@ class Checker:
         c_cols = [f"c.{self.q(c)}" for c in fk.columns]
         some_null = " OR ".join(f"{c} IS NULL" for c in c_cols)
         some_set = " OR ".join(f"{c} IS NOT NULL" for c in c_cols)
-        aliased = ", ".join(f"{c} AS k{i}" for i, c in enumerate(c_cols))
-        sql = self.engine.sample_order(
-            f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
-            f"WHERE ({some_null}) AND ({some_set}) GROUP BY {', '.join(c_cols)}", len(c_cols))
-        total, keys = self._fetch(sql, len(c_cols))
+        total, keys = self.grouped(table, c_cols, f"({some_null}) AND ({some_set})")
         if not total:
             return []
         return [self._fk_violation(table, fk, total, keys,
@@ -209,12 +213,7 @@ class Checker:
         columns non-NULL; MATCH FULL adds its partly-NULL rows below, as for any key). SQLite's own
         ``PRAGMA foreign_key_check`` lists the same rows."""
         c_cols = [f"c.{self.q(c)}" for c in fk.columns]
-        aliased = ", ".join(f"{c} AS k{i}" for i, c in enumerate(c_cols))
-        not_null = " AND ".join(f"{c} IS NOT NULL" for c in c_cols)
-        sql = self.engine.sample_order(
-            f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} c "
-            f"WHERE {not_null} GROUP BY {', '.join(c_cols)}", len(c_cols))
-        total, keys = self._fetch(sql, len(c_cols))
+        total, keys = self.grouped(table, c_cols, " AND ".join(f"{c} IS NOT NULL" for c in c_cols))
         target = fk.referred_table
         out = []
         if total:
@@ -336,13 +335,9 @@ class Checker:
 
     def duplicates(self, table: Table, kind: str, name: str | None, columns: Sequence[str],
                    nulls_distinct: bool = True) -> list[Violation]:
-        cols = ", ".join(self.q(c) for c in columns)
-        where = " AND ".join(f"{self.q(c)} IS NOT NULL" for c in columns) if nulls_distinct else "1 = 1"
-        aliased = ", ".join(f"{self.q(c)} AS k{i}" for i, c in enumerate(columns))
-        sql = self.engine.sample_order(
-            f"SELECT {aliased}, count(*) AS n, sum(count(*)) OVER () AS total FROM {self.source(table)} "
-            f"WHERE {where} GROUP BY {cols} HAVING count(*) > 1", len(columns))
-        total, keys = self._fetch(sql, len(columns))
+        cols = [f"c.{self.q(c)}" for c in columns]
+        where = " AND ".join(f"{c} IS NOT NULL" for c in cols) if nulls_distinct else "1 = 1"
+        total, keys = self.grouped(table, cols, where, " HAVING count(*) > 1")
         if not total:
             return []
         return [Violation(
