@@ -145,6 +145,10 @@ def test_every_verb_answers(make_db: Any, engine: str, tmp_path: Path) -> None:
                              text=True)
         assert out.returncode == 0, (args, out.stderr)
         assert "error" not in out.stderr, out.stderr
+    out = subprocess.run([sys.executable, "-m", "refint", "subset", db.url, "--to", str(tmp_path / "s.db"),
+                          "--where", "c: id = 1", "--dry-run"], capture_output=True, text=True)
+    said = " ".join((out.stdout + out.stderr).split())  # Rich wraps lines
+    assert out.returncode == 0 and "nosuch, which does not exist: not followed" in said, out
 
 
 def test_sqlite_delete_script_empties_every_table(make_db: Any) -> None:

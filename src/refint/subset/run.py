@@ -71,7 +71,9 @@ def prepare(engine: Engine, schema: Schema, *, where: Sequence[str], percent: Se
                                                   "--exclude"))
                 elif parent is None:
                     result.warnings.append(f"key {fk.name or fk.columns} of {t.qualified_name} refers to "
-                                           f"{fk.referred_table}, outside the schemas read: not followed")
+                                           f"{fk.referred_table}, " + ("which does not exist" if fk.parent_missing
+                                                                        else "outside the schemas read")
+                                           + ": not followed")
                 continue
             edges.append(Edge(t, parent, fk))
     for t in schema.tables:  # keys of excluded tables to kept ones
