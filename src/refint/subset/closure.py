@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -79,6 +79,8 @@ class Closure:
     _node_ref: dict[Node, tuple[str, str, list[str]]] = field(default_factory=dict)  # node -> (cte, where, cols)
     _reach: dict[str, set[TKey]] = field(default_factory=dict)
     _colnames: dict[str, list[str]] = field(default_factory=dict)
+    _parts: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # recursive CTE: anchor, step
+    _materialized: bool = False
 
     def __post_init__(self) -> None:
         self.by_key = {t.key: t for t in self.tables}
@@ -339,6 +341,7 @@ class Closure:
                    for sel, t, cond in branches]
         sql = " UNION ".join(anchor + rec)
         self._ctes[name] = (sql, True, self._deps(members) - {name})
+        self._parts[name] = (anchor, rec)
         self._colnames[name] = cols
 
     # -- statements -----------------------------------------------------------------------------------------
@@ -363,13 +366,60 @@ class Closure:
             parts.append(f"{head} AS ({self._ctes[n][0]})")
         return ("WITH RECURSIVE " if recursive else "WITH ") + ", ".join(parts) + " "
 
+    def materialize(self) -> None:
+        """MySQL/MariaDB: compute each recursive key set to its fixed point round by round, then inline it.
+
+        MariaDB 10.11 runs away on some of these recursive CTEs (several recursive branches over wide tagged
+        rows: a closure of three small tables grew the server past 20 GB until the OOM killer ended it). So
+        there, in dependency order, each recursive CTE is evaluated as plain statements: its anchor once,
+        then its recursive branches over the rows known so far, until a round adds nothing. The rows (a key
+        set, as large as the subset's keys, not the tables) go into later statements as ``VALUES``, escaped
+        by the driver as its own parameter binding would. Runs inside the read-only snapshot, on the first
+        statement that needs it.
+        """
+        if self._materialized or self.engine.name not in ("mysql", "mariadb"):
+            return
+        self._materialized = True
+        raw: Any = self.engine.conn.connection.dbapi_connection
+        raw = getattr(raw, "_ConnectionWrapper__c", raw)
+
+        def literal(name: str, rows: set[tuple[object, ...]]) -> None:
+            if rows:
+                sql = "VALUES " + ", ".join("(" + ", ".join(raw.literal(v) for v in r) + ")" for r in sorted(rows, key=repr))
+            else:
+                sql = "SELECT " + ", ".join("NULL" for _ in self._colnames[name]) + " FROM (SELECT 1) d WHERE 1 = 0"
+            self._ctes[name] = (sql, False, set())
+
+        def read(name: str, parts: list[str]) -> set[tuple[object, ...]]:
+            union = " UNION ".join(parts)
+            head = self.with_clause(union)  # the other key sets these parts read (literal or plain by now)
+            cte = f"refint_x({', '.join(self._colnames[name])}) AS ({union})"
+            sql = (head.rstrip() + ", " if head else "WITH ") + cte + " SELECT DISTINCT * FROM refint_x"
+            return {tuple(r) for r in self.engine.exec(sql).fetchall() if r[0] != -1}
+
+        for name, (_sql, recursive, _deps) in list(self._ctes.items()):  # dependencies come first
+            if not recursive:
+                continue
+            anchor, step = self._parts[name]
+            literal(name, set())  # the anchor does not read the CTE; this keeps it out of the WITH clause
+            known = read(name, anchor)
+            while step:
+                literal(name, known)
+                new = read(name, step) - known
+                if not new:
+                    break
+                known |= new
+            literal(name, known)
+
     def select(self, t: Table, columns: list[str]) -> str:
         """The statement that reads the subset's rows of ``t`` (``columns``: select expressions over ``t``)."""
+        self.materialize()
         body = f"SELECT {', '.join(columns)} FROM {self.src(t)} t WHERE {self.predicate(t, 't')}"
         return self.with_clause(body) + body
 
     def counts(self, t: Table) -> tuple[str, list[Term]]:
         """One statement: the rows of ``t`` and, per term, how many of them it selects."""
+        self.materialize()
         terms = self.terms(self.final, t)
         parts = ["count(*)"] + [f"sum(CASE WHEN {self.term_sql(t, term, 't')} THEN 1 ELSE 0 END)" for term in terms]
         body = f"SELECT {', '.join(parts)} FROM {self.src(t)} t WHERE {self.predicate(t, 't')}"
