@@ -35,6 +35,19 @@ def _reader(path: str) -> str:
     raise BadInput(f"cannot tell the format of {path} (expected .parquet, .csv, .tsv or .json)")
 
 
+
+def folder_tables(folder: str | Path, relations: Relations | None) -> dict[str, str]:
+    """The table files of ``folder`` (``discover``), plus those a relations file names; an error if none."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InvalidTarget(f"no such folder: {folder}")
+    tables = discover(root)
+    if relations is not None:
+        tables.update(relations.files)
+    if not tables:
+        raise InvalidTarget(f"{folder} holds no .parquet, .csv or .json files")
+    return tables
+
 def discover(folder: Path) -> dict[str, str]:
     """Table name -> file or glob, from the folder's layout."""
     found: dict[str, str] = {}
@@ -68,14 +81,7 @@ def open_folder(folder: str | Path, relations: Relations | None = None) -> tuple
     from refint.direct import wrap_duckdb
     from refint.target import Opened
 
-    root = Path(folder)
-    if not root.is_dir():
-        raise InvalidTarget(f"no such folder: {folder}")
-    tables = discover(root)
-    if relations is not None:
-        tables.update(relations.files)
-    if not tables:
-        raise InvalidTarget(f"{folder} holds no .parquet, .csv or .json files")
+    tables = folder_tables(folder, relations)
     con: Any = duckdb.connect(":memory:")
     model = []
     try:
@@ -88,4 +94,4 @@ def open_folder(folder: str | Path, relations: Relations | None = None) -> tuple
         con.close()
         raise InvalidTarget(f"cannot read {folder}: {str(exc).splitlines()[0]}") from None
     # the read-only verbs run on the driver itself: no SQLAlchemy to import (refint.direct)
-    return Opened(wrap_duckdb(con), None, True, str(root)), Schema("duckdb", tuple(model))
+    return Opened(wrap_duckdb(con), None, True, str(Path(folder))), Schema("duckdb", tuple(model))

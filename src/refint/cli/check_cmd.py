@@ -13,11 +13,11 @@ from refint.cli.common import (
     debug_option,
     emit_json,
     engine_option,
-    err_console,
     format_option,
     open_db,
     schema_option,
     target_argument,
+    with_progress,
 )
 from refint.cli.main import run_guarded
 
@@ -73,7 +73,7 @@ def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, .
                 return db.check(tables=tables, constraints=constraints, kinds=kinds, sample=sample,
                                 timeout=timeout, relations=relations, progress=progress)
 
-            report = run() if fmt == "json" or not sys.stderr.isatty() else _with_progress(run)
+            report = run() if fmt == "json" or not sys.stderr.isatty() else with_progress("checking", run)
             if fmt == "json":
                 emit_json(report.to_dict())
             else:
@@ -81,18 +81,6 @@ def check(target: str | None, tables: tuple[str, ...], constraints: tuple[str, .
         return 0 if report.ok else 1
 
     run_guarded(body, debug)
-
-
-def _with_progress(run: Callable[[Callable[[int, int, str], None]], CheckReport]) -> CheckReport:
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=err_console()) as bar:
-        task = bar.add_task("checking", total=None)
-
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label[:60])
-
-        return run(progress)
 
 
 def render(con: Console, report: CheckReport, display: str) -> None:

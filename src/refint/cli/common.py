@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from refint.relations import Relations
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 
 def target_argument(fn: F) -> F:
@@ -82,3 +83,16 @@ def err_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+def with_progress(label: str, run: Callable[[Callable[[int, int, str], None]], R]) -> R:
+    """Run ``run(progress)`` under a transient Rich bar on stderr (terminals only: callers decide)."""
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=err_console()) as bar:
+        task = bar.add_task(label, total=None)
+
+        def progress(done: int, total: int, text: str) -> None:
+            bar.update(task, completed=done, total=total, description=text[:60])
+
+        return run(progress)

@@ -16,10 +16,10 @@ from refint.cli.common import (
     debug_option,
     emit_json,
     engine_option,
-    err_console,
     open_db,
     schema_option,
     target_argument,
+    with_progress,
 )
 from refint.cli.main import run_guarded
 
@@ -64,7 +64,7 @@ def discover(target: str | None, tables: tuple[str, ...], min_score: float, max_
                 return db.discover(tables=tables, min_score=min_score, max_orphans=max_orphans, timeout=timeout,
                                    progress=progress)
 
-            found = run() if fmt != "table" or not sys.stderr.isatty() else _with_progress(run)
+            found = run() if fmt != "table" or not sys.stderr.isatty() else with_progress("discovering", run)
             if fmt == "json":
                 emit_json(found.to_dict())
             elif fmt == "relations":
@@ -78,18 +78,6 @@ def discover(target: str | None, tables: tuple[str, ...], min_score: float, max_
         return 0
 
     run_guarded(body, debug)
-
-
-def _with_progress(run: Callable[[Callable[[int, int, str], None]], Discovery]) -> Discovery:
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=err_console()) as bar:
-        task = bar.add_task("discovering", total=None)
-
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label[:60])
-
-        return run(progress)
 
 
 def render(con: Console, found: Discovery, display: str) -> None:

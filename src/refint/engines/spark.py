@@ -589,17 +589,10 @@ def local_session() -> tuple[Any, bool]:
 def open_folder(folder: str | Path, relations: Relations | None = None) -> tuple[Opened, Schema]:
     """A Spark session with one temporary view per table file of the folder (the layout rules of
     ``refint.files``: ``name.parquet``, ``name.csv``, ``name.json``, a sub-folder ``name/``)."""
-    from refint.files import discover
+    from refint.files import folder_tables
     from refint.target import Opened
 
-    root = Path(folder)
-    if not root.is_dir():
-        raise InvalidTarget(f"no such folder: {folder}")
-    tables = discover(root)
-    if relations is not None:
-        tables.update(relations.files)
-    if not tables:
-        raise InvalidTarget(f"{folder} holds no .parquet, .csv or .json files")
+    tables = folder_tables(folder, relations)
     formats = {name: _format(path) for name, path in tables.items()}
     session, owned = local_session()
     conn = SparkConnection(session, owned=owned)
@@ -624,4 +617,4 @@ def open_folder(folder: str | Path, relations: Relations | None = None) -> tuple
     except Exception as exc:
         conn.close()
         raise InvalidTarget(f"cannot read {folder}: {' '.join(str(exc).split())[:300]}") from None
-    return Opened(conn, None, True, str(root)), Schema("spark", tuple(model))
+    return Opened(conn, None, True, str(Path(folder))), Schema("spark", tuple(model))
