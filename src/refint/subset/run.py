@@ -56,7 +56,7 @@ def prepare(engine: Engine, schema: Schema, *, where: Sequence[str], percent: Se
     seeds = parse_seeds(schema, engine.name, where, percent, limit, excluded)
     if not seeds:
         raise BadInput("no seed: give at least one --where, --percent or --limit ('TABLE: ...')")
-    tables = [t for t in schema.tables if t.kind in ("table", "partitioned") and t.key not in excluded]
+    tables = [t for t in schema.tables if t.kind in ("table", "partitioned", "file") and t.key not in excluded]
     keys = {t.key for t in tables}
     result = SubsetResult(source="", target=None, dialect=None, dry_run=False, children=children, depth=depth,
                           seeds=[s.to_dict() for s in seeds.values()])
