@@ -98,7 +98,7 @@ def parse(fragments: Iterable[str], dialect: str) -> Parsed:
             tree = sqlglot.parse_one(text, read=dialect)
         except (sqlglot.errors.ParseError, sqlglot.errors.TokenError) as exc:
             first = (str(exc).splitlines() or [""])[0]
-            raise BadInput(f"cannot read the predicate to check which functions it calls: {first}") from None
+            raise BadInput(f"malformed predicate (refint cannot parse it to check which functions it calls): {first}") from None
         for node in tree.find_all(exp.Func):
             if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType):
                 out.casts.append(node.to.sql(dialect=dialect))
