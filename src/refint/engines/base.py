@@ -343,10 +343,15 @@ class Engine:
             if self.borrowed:  # the borrowed engine's own rollback is a no-op (see target.py)
                 self.conn.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
 
+    def dbapi_connection(self) -> Any:
+        """The driver's own connection (sqlite3, psycopg, PyMySQL, duckdb), unwrapped from duckdb_engine's
+        wrapper where there is one."""
+        raw: Any = self.conn.connection.dbapi_connection
+        return getattr(raw, "_ConnectionWrapper__c", raw)
+
     def _dbapi_in_transaction(self) -> bool:
         """Whether the driver-level connection has a transaction open (one SQLAlchemy did not begin)."""
-        raw: Any = self.conn.connection.dbapi_connection
-        raw = getattr(raw, "_ConnectionWrapper__c", raw)
+        raw = self.dbapi_connection()
         if hasattr(raw, "in_transaction"):  # sqlite3
             return bool(raw.in_transaction)
         info = getattr(raw, "info", None)

@@ -82,9 +82,7 @@ def _sqlite_trigger_depth(engine: Engine) -> int:
     import sqlite3
 
     try:
-        raw = engine.conn.connection.dbapi_connection
-        raw = getattr(raw, "_ConnectionWrapper__c", raw)
-        return int(raw.getlimit(sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH))  # type: ignore[union-attr]
+        return int(engine.dbapi_connection().getlimit(sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH))
     except Exception:
         return 1000
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
@@ -380,8 +380,7 @@ class Closure:
         if self._materialized or self.engine.name not in ("mysql", "mariadb"):
             return
         self._materialized = True
-        raw: Any = self.engine.conn.connection.dbapi_connection
-        raw = getattr(raw, "_ConnectionWrapper__c", raw)
+        raw = self.engine.dbapi_connection()
 
         def literal(name: str, rows: set[tuple[object, ...]]) -> None:
             if rows:

@@ -199,9 +199,7 @@ def _begin_snapshot(engine: Engine) -> None:
     """SQLite reads each statement in its own snapshot unless a transaction is open: open one."""
     if engine.name != "sqlite":
         return
-    from refint.subset.stream import raw_connection
-
-    raw = raw_connection(engine)
+    raw = engine.dbapi_connection()
     install_sqlite_hash(raw)
     if not raw.in_transaction:
         raw.execute("BEGIN")

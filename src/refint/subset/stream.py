@@ -46,14 +46,9 @@ def select_expr(engine: Engine, col: Column, dialect: str) -> str:
     return q
 
 
-def raw_connection(engine: Engine) -> Any:
-    return engine.conn.connection.dbapi_connection
-
-
 def stream(engine: Engine, sql: str, batch: int = BATCH) -> Generator[list[tuple[Any, ...]], None, None]:
     """The rows of ``sql`` in batches, read with a server-side cursor (memory: one batch)."""
-    raw = raw_connection(engine)
-    raw = getattr(raw, "_ConnectionWrapper__c", raw)
+    raw = engine.dbapi_connection()
     module = type(raw).__module__.split(".")[0]
     if module == "psycopg":
         cur = raw.cursor(name="refint_subset")
@@ -77,7 +72,7 @@ def stream(engine: Engine, sql: str, batch: int = BATCH) -> Generator[list[tuple
 
 def copy_out(engine: Engine, sql: str) -> Iterator[bytes]:
     """PostgreSQL: ``COPY (sql) TO STDOUT`` in blocks of text format (for a PostgreSQL target)."""
-    raw = raw_connection(engine)
+    raw = engine.dbapi_connection()
     with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT") as copy:
         for block in copy:
             yield bytes(block)
