@@ -3,6 +3,7 @@ item 3): a read-only transaction does not cover a connection a function opens it
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ def _allowed(url: str, where: str, deleted: int, *, update: str | None = None) -
     assert plan.to_dict()["deleted" if update is None else "updated"]["t"] == deleted
 
 
-def test_postgres_dblink_write_is_refused_and_nothing_written(make_db: Any) -> None:
+def test_postgres_dblink_write_is_refused_and_nothing_written(make_db: Any, tmp_path: Path) -> None:
     db = make_db("postgresql")
     if not db.query("SELECT 1 FROM pg_available_extensions WHERE name = 'dblink'"):
         pytest.skip("the dblink extension is not installed on this server")
@@ -48,6 +49,10 @@ def test_postgres_dblink_write_is_refused_and_nothing_written(make_db: Any) -> N
     proc = run_refint("plan", "update", db.url, "t", "--set", f"name = dblink_exec('{conninfo}', "
                       "'INSERT INTO audit VALUES (43)')", "--where", "id = 1")
     assert_one_line_error(proc, "dblink_exec()", "volatile")
+    # subset's seeds are predicates too, read in a read-only snapshot of the source
+    proc = run_refint("subset", db.url, "--to", str(tmp_path / "out.db"), "--where", f"t: {write}")
+    assert_one_line_error(proc, "dblink_exec()", "volatile")
+    assert not (tmp_path / "out.db").exists()
     assert db.query("SELECT count(*) FROM audit") == [(0,)]
     # the function is volatile by the engine's own catalog, which is what refint asked
     assert db.query("SELECT DISTINCT provolatile FROM pg_proc WHERE proname = 'dblink_exec'") == [("v",)]

@@ -148,7 +148,12 @@ def seed_predicate(engine: Engine, s: Seed, random_seed: int, alias: str = "t") 
 
 
 def check_seed(engine: Engine, s: Seed) -> None:
-    """Let the engine parse each predicate in a read-only SELECT (an unknown column, a syntax error)."""
+    """Let the engine parse each predicate in a read-only SELECT (an unknown column, a syntax error), after
+    refusing calls the engine marks volatile, as ``plan --where`` does (a read-only transaction does not
+    cover a connection a function opens itself, e.g. dblink)."""
+    from refint.plan.volatility import refuse_volatile
+
+    refuse_volatile(engine, list(s.where))
     for w in s.where:
         sql = f"SELECT 1 FROM {engine.from_table(s.table)} t WHERE ({w}) LIMIT 1"
         try:
