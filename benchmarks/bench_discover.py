@@ -47,6 +47,46 @@ CASES = [("chinook", "sqlite"), ("chinook", "postgresql"), ("chinook", "mariadb"
          ("sakila", "sqlite"), ("sakila", "postgresql"), ("sakila", "mariadb"), ("pagila", "postgresql"),
          ("northwind", "sqlite"), ("northwind", "postgresql"), ("employees", "mariadb"),
          ("netbox", "postgresql"), ("openstreetmap", "postgresql")]
+#: databases no rule was written from, reported apart: TPC-H's schema (the corpus has no data for it;
+#: rows are generated here with TPC-H's key rules, see :func:`tpch_data`)
+HOLD_OUT = [("tpch", "postgresql")]
+
+#: TPC-H-shaped rows at about scale factor 0.01: TPC-H's key rules (sparse order keys, four suppliers per
+#: part chosen by its formula, customers whose key is a multiple of 3 place no order) and plausible values
+#: in the other columns, small integers included (sizes, line numbers, priorities), which fit small keys
+#: by chance. Deterministic (setseed).
+TPCH_DATA = """
+SELECT setseed(0.42);
+INSERT INTO region SELECT g, 'REGION' || g, 'comment ' || g FROM generate_series(0, 4) g;
+INSERT INTO nation SELECT g, 'NATION' || g, g % 5, 'comment ' || g FROM generate_series(0, 24) g;
+INSERT INTO supplier SELECT g, 'Supplier#' || lpad(g::text, 9, '0'), md5(g::text), (random() * 24)::int,
+    '10-' || (100 + g), round((random() * 10000)::numeric, 2), md5('s' || g) FROM generate_series(1, 100) g;
+INSERT INTO part SELECT g, 'part ' || md5(g::text), 'Manufacturer#' || (1 + g % 5), 'Brand#' || (11 + g % 25),
+    'STANDARD BRUSHED TIN', 1 + (random() * 49)::int, 'SM BOX', 900 + g / 10.0, left(md5('p' || g), 20)
+    FROM generate_series(1, 2000) g;
+INSERT INTO partsupp SELECT p, (p + i * (100 / 4 + (p - 1) / 100)) % 100 + 1, 1 + (random() * 9998)::int,
+    round((random() * 1000)::numeric, 2), md5(p || 'ps' || i) FROM generate_series(1, 2000) p, generate_series(0, 3) i;
+INSERT INTO customer SELECT g, 'Customer#' || lpad(g::text, 9, '0'), md5(g::text), (random() * 24)::int,
+    '11-' || (100 + g), round((random() * 10000)::numeric, 2),
+    (ARRAY['AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY'])[1 + g % 5], md5('c' || g)
+    FROM generate_series(1, 1500) g;
+INSERT INTO orders SELECT k, c, (ARRAY['F', 'O', 'P'])[1 + k % 3], round((random() * 400000)::numeric, 2),
+    date '1992-01-01' + (random() * 2400)::int, (1 + k % 5) || '-PRIORITY', 'Clerk#' || lpad((1 + k % 10)::text, 9, '0'),
+    0, md5('o' || k)
+    FROM (SELECT (g / 8) * 32 + g % 8 + 1 AS k, 1 + 3 * (random() * 499)::int + (random())::int AS c
+          FROM generate_series(0, 14999) g) o;
+INSERT INTO lineitem SELECT o.o_orderkey, l.p, (l.p + l.i * (100 / 4 + (l.p - 1) / 100)) % 100 + 1, n,
+    1 + (random() * 49)::int, 1000, 0.05, 0.02, 'N', 'O', o.o_orderdate + 10, o.o_orderdate + 20,
+    o.o_orderdate + 30, 'DELIVER IN PERSON', 'TRUCK', md5(o.o_orderkey || '-' || n)
+    FROM orders o, LATERAL (SELECT n FROM generate_series(1, 1 + (o.o_orderkey * 7) % 7) n) ln,
+    LATERAL (SELECT 1 + (random() * 1999 + n * 0)::int AS p, (random() * 3 + n * 0)::int AS i) l;
+ANALYZE;
+"""
+
+
+def tpch_data(db: TestDB) -> None:
+    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={db.name}", autocommit=True) as conn:
+        conn.execute(TPCH_DATA)
 
 
 def fresh(database: str, engine: str, keep: bool) -> tuple[TestDB, bool]:
@@ -140,6 +180,8 @@ def run_case(database: str, engine: str, keep: bool, verbose: bool, min_score: f
     db, existed = fresh(database, engine, keep)
     if not existed:
         C.load(database, db)
+        if database == "tpch":
+            tpch_data(db)
     out: dict[str, Any] = {"database": database, "engine": engine}
     with refint.connect(db.url) as conn:
         schema = conn.inspect()
@@ -223,20 +265,9 @@ def speed(rows: int) -> None:
         drop(db)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--keep", action="store_true", help="keep (and reuse) the loaded databases")
-    ap.add_argument("--only", default="", help="comma-separated database names")
-    ap.add_argument("--verbose", action="store_true", help="list false positives and misses")
-    ap.add_argument("--min-score", type=float, default=0.45)
-    ap.add_argument("--speed", type=int, default=0, help="rows of the child in the one-candidate speed run")
-    args = ap.parse_args()
-    only = set(filter(None, args.only.split(",")))
-    results = []
-    for database, engine in CASES:
-        if only and database not in only:
-            continue
-        results.append(run_case(database, engine, args.keep, args.verbose, args.min_score))
+def table(rows: Any) -> None:
+    """The markdown table of per-database figures and their overall (micro-averaged) line."""
+    results = list(rows)
     print("| database | engine | keys | P | R | F1 | s | no-PK P | R | F1 | s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     totals = {"fk": [0, 0, 0], "no_pk": [0, 0, 0]}
@@ -251,6 +282,27 @@ def main() -> None:
     fk, nopk = prf(*totals["fk"]), prf(*totals["no_pk"])
     print(f"| **overall** | | {sum(r['keys'] for r in results)} | {fk[0]:.3f} | {fk[1]:.3f} | **{fk[2]:.3f}** | | "
           f"{nopk[0]:.3f} | {nopk[1]:.3f} | **{nopk[2]:.3f}** | |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keep", action="store_true", help="keep (and reuse) the loaded databases")
+    ap.add_argument("--only", default="", help="comma-separated database names")
+    ap.add_argument("--verbose", action="store_true", help="list false positives and misses")
+    ap.add_argument("--min-score", type=float, default=0.45)
+    ap.add_argument("--speed", type=int, default=0, help="rows of the child in the one-candidate speed run")
+    args = ap.parse_args()
+    only = set(filter(None, args.only.split(",")))
+    results = []
+    for database, engine in CASES + HOLD_OUT:
+        if only and database not in only:
+            continue
+        results.append(run_case(database, engine, args.keep, args.verbose, args.min_score))
+    held = [(d, e) for d, e in HOLD_OUT]
+    table(r for r in results if (r["database"], r["engine"]) not in held)
+    if any((r["database"], r["engine"]) in held for r in results):
+        print("\nHeld out (no rule was written from these):\n")
+        table(r for r in results if (r["database"], r["engine"]) in held)
     for r in results:
         if "e2e" in r:
             print(f"\nNetBox end to end on PostgreSQL (`refint discover URL --format json`, FKs dropped): {r['e2e']:.1f} s")

@@ -77,6 +77,34 @@ def test_planted_keys(db: Any) -> None:
     assert clean.orphan_rows == 0 and clean.score >= 0.7
 
 
+def test_hierarchies_and_prefixed_columns(db: Any) -> None:
+    """A staff hierarchy (`reports_to`, with its root NULL and one orphan) beside a small-domain column of
+    the same table (`shift_no` 1..3, which fits the staff ids too); tables whose columns all carry the
+    table's prefix (`c_custkey`, `o_custkey`, as in TPC-H)."""
+    db.run(f"""
+CREATE TABLE staff (id INTEGER PRIMARY KEY, reports_to INTEGER, shift_no INTEGER);
+CREATE TABLE nation (n_nationkey INTEGER PRIMARY KEY, n_name VARCHAR(25));
+CREATE TABLE customer (c_custkey INTEGER PRIMARY KEY, c_name VARCHAR(25), c_nationkey INTEGER);
+CREATE TABLE orders (o_orderkey INTEGER PRIMARY KEY, o_custkey INTEGER, o_priority INTEGER);
+INSERT INTO staff VALUES {values([(i, None if i == 1 else (777 if i == 300 else 1 + (i - 2) // 3), 1 + i % 3)
+                                  for i in range(1, 301)])};
+INSERT INTO nation VALUES {values([(i, f"N{i}") for i in range(0, 25)])};
+INSERT INTO customer VALUES {values([(i, f"C{i}", (i * 7) % 25) for i in range(1, 301)])};
+INSERT INTO orders VALUES {values([(i * 4, 1 + (i * 11) % 300, 1 + i % 5) for i in range(1, 1001)])};
+""")
+    with refint.connect(db.url) as conn:
+        found = conn.discover()
+    got = edges(found)
+    assert got[("staff", ("reports_to",))] == ("staff", ("id",))
+    assert got[("customer", ("c_nationkey",))] == ("nation", ("n_nationkey",))
+    assert got[("orders", ("o_custkey",))] == ("customer", ("c_custkey",))
+    assert ("staff", ("shift_no",)) not in got and ("orders", ("o_priority",)) not in got
+    boss = next(f for f in found.findings if f.columns == ("reports_to",))
+    oracle = db.query("SELECT count(*) FROM staff s WHERE s.reports_to IS NOT NULL AND NOT EXISTS "
+                      "(SELECT 1 FROM staff b WHERE b.id = s.reports_to)")[0][0]
+    assert boss.orphan_rows == oracle == 1
+
+
 def test_max_orphans_and_min_score(make_db: Any) -> None:
     db = make_db("sqlite")
     shop(db)
@@ -235,5 +263,14 @@ def test_name_rules() -> None:
     assert ev(t("dcim_site", "group_id"), "group_id", sitegroup) == 0.9  # the site's own kind of group
     assert ev(orders, "created_by", users) == 0.7 and ev(orders, "author_id", users) == 0.7
     assert ev(orders, "author_id", customers) == 0.0
+    staff = t("employee", "manager_id", "reports_to", "replaced_by", "shift_no")
+    for col in ("manager_id", "reports_to", "replaced_by"):
+        assert ev(staff, col, staff) == 0.8, col
+    assert ev(staff, "shift_no", staff) == 0.0 and ev(staff, "manager_id", customers) == 0.0
+    nation, region = t("nation", "n_name", "n_regionkey", pk="n_nationkey"), t("region", "r_name", pk="r_regionkey")
+    assert ev(nation, "n_regionkey", region) == 1.0    # the tables' column prefixes set aside
+    assert ev(nation, "n_regionkey", t("customer", "c_name", pk="c_custkey")) == 0.0
+    mixed = t("mixed", "o_regionkey", pk="id")          # not every column carries o_: nothing set aside
+    assert ev(mixed, "o_regionkey", region) < 1.0 == ev(t("orders", "o_regionkey", pk="o_orderkey"), "o_regionkey", region)
     rails = Table(None, "attachments", (Column("record_id", "integer"), Column("record_type", "varchar(40)")))
     assert polymorphic(rails, "record_id") and not polymorphic(orders, "customer_id")

@@ -23,8 +23,12 @@ from refint.model import Schema, Table
 ID_SUFFIXES = frozenset({"id", "no", "nr", "num", "code", "key", "fk", "ref", "sk", "uuid", "guid", "uid"})
 #: key column names that say nothing about what they identify
 GENERIC_KEYS = frozenset({"id", "no", "nr", "num", "code", "key", "pk", "uuid", "guid", "name", "rowid", "oid", "uid"})
-#: column stems that point back at the row's own table (trees)
-SELF_WORDS = frozenset({"parent"})
+#: column words that point back at the row's own table: trees, hierarchies of people, chains of versions
+SELF_WORDS = frozenset({"parent", "manager", "supervisor", "superior", "boss", "mentor", "predecessor",
+                        "successor", "replacement"})
+#: phrases that do the same (`ReportsTo`, `replaced_by`, `merged_into`, `duplicate_of`)
+SELF_PHRASES = (("report", "to"), ("reports", "to"), ("replaced", "by"), ("merged", "into"), ("duplicate", "of"),
+                ("copy", "of"), ("child", "of"))
 #: tables of people: an actor column (`author_id`, `created_by`) refers to one of them
 PEOPLE = frozenset({"user", "person", "account", "member"})
 #: words ending like agent nouns that are not people
@@ -122,6 +126,31 @@ class NameEvidence:
     why: str
 
 
+@lru_cache(maxsize=4096)
+def _column_prefix(names: tuple[str, ...]) -> str:
+    first = names[0] if names else ""
+    cut = first.find("_")
+    if len(names) < 2 or not 0 < cut <= 4 or not first[:cut].isalpha():
+        return ""
+    prefix = first[:cut + 1].lower()
+    return prefix if all(n.lower().startswith(prefix) and len(n) > len(prefix) for n in names) else ""
+
+
+def bare(table: Table, column: str) -> str:
+    """The column's name without its table's column prefix, where every column of the table carries the
+    same short one (`c_custkey`, `c_name` in TPC-H's customer; `ss_item_sk` in TPC-DS): warehouse schemas
+    name columns so, and only the rest of the name can match another table's."""
+    prefix = _column_prefix(tuple(c.name for c in table.columns))
+    return column[len(prefix):] if prefix and column.lower().startswith(prefix) else column
+
+
+def _names_own_table(toks: tuple[str, ...], stem: tuple[str, ...]) -> bool:
+    """`parent_id`, `manager_id`, `ReportsTo`, `replaced_by`: words that point back at the row's own table."""
+    if set(stem) & SELF_WORDS or set(toks) & SELF_WORDS:
+        return True
+    return any(toks[i:i + len(p)] == p for p in SELF_PHRASES for i in range(len(toks) - len(p) + 1))
+
+
 @lru_cache(maxsize=65536)
 def role_stem(column: str) -> tuple[str, ...]:
     """The singular stem of a column, without its id-like suffix and without trailing role letters or
@@ -133,6 +162,19 @@ def role_stem(column: str) -> tuple[str, ...]:
 
 
 def name_evidence(child: Table, column: str, parent: Table, key: str, *, child_unique: bool = False) -> NameEvidence:
+    """The evidence of the names as they are, or, where a table's columns all carry its short prefix, of
+    the names without it (:func:`bare`), whichever is stronger."""
+    ev = _name_evidence(child, column, parent, key, column, key, child_unique)
+    b_col, b_key = bare(child, column), bare(parent, key)
+    if (b_col, b_key) != (column, key):
+        other = _name_evidence(child, column, parent, key, b_col, b_key, child_unique)
+        if other.score > ev.score:
+            return NameEvidence(other.score, other.why + " (the tables' column prefixes set aside)")
+    return ev
+
+
+def _name_evidence(child: Table, column: str, parent: Table, key: str, c_name: str, k_name: str,
+                   child_unique: bool) -> NameEvidence:
     """How strongly the names say ``child.column`` refers to ``parent.key`` (0 = they say nothing).
 
     A prefix the two table names share (`dcim_device`, `dcim_site`) is set aside first. Then, strongest
@@ -144,20 +186,20 @@ def name_evidence(child: Table, column: str, parent: Table, key: str, *, child_u
     unique in its own table (a 1:1 link) needs names that point at the parent table, not just the same
     column name.
     """
-    c = tokens(column)
-    k = tokens(key)
+    c = tokens(c_name)
+    k = tokens(k_name)
     full = _sing(tokens(parent.name))
     own = _sing(tokens(child.name))
     shared = 0
     while shared < min(len(full), len(own)) - 1 and full[shared] == own[shared]:
         shared += 1
     t = full[shared:]
-    cs, ks = role_stem(column), _sing(_stem(k))
+    cs, ks = role_stem(c_name), _sing(_stem(k))
     cj, tj = "".join(cs), "".join(t)
     generic = "".join(k) in GENERIC_KEYS
     table_rel = cs == t or cj == tj or _ends_with(t, cs) or _ends_with(cs, t)
     if child.key == parent.key:
-        if set(cs) & SELF_WORDS and c != k:
+        if c != k and _names_own_table(c, cs):
             return NameEvidence(0.8, f"'{column}' names its own table's rows")
         return NameEvidence(0.0, "")
     if c == k and not generic:
