@@ -57,12 +57,17 @@ def _int(value: Any) -> int:
 
 
 def profile(engine: Engine, table: Table) -> TableStats:
-    """Row count and per-column non-NULL/distinct counts (+ min/max of integers), in one scan."""
+    """Row count and per-column non-NULL/distinct counts (+ min/max of integers), in one scan; the
+    distinct count of a column declared unique by itself is its non-NULL count."""
     cols = keyable(table)
+    # a column the engine keeps unique on its own has as many distinct values as non-NULL ones: no sort
+    # for it (not for files and Spark, whose keys come from a relations file or are information only)
+    enforced = engine.name != "spark" and table.kind != "file"
+    unique = {s[0] for s in table.unique_sets() if len(s) == 1} if enforced else set()
     parts = ["count(*)"]
     for name, cls in cols:
         q = engine.quote(name)
-        parts += [f"count({q})", f"count(DISTINCT {q})"]
+        parts += [f"count({q})", f"count({q})" if name in unique else f"count(DISTINCT {q})"]
         if cls == "int":
             parts += [f"min({q})", f"max({q})"]
     row = engine.exec(f"SELECT {', '.join(parts)} FROM {engine.from_table(table)}").fetchone()
