@@ -274,3 +274,31 @@ def test_name_rules() -> None:
     assert ev(mixed, "o_regionkey", region) < 1.0 == ev(t("orders", "o_regionkey", pk="o_orderkey"), "o_regionkey", region)
     rails = Table(None, "attachments", (Column("record_id", "integer"), Column("record_type", "varchar(40)")))
     assert polymorphic(rails, "record_id") and not polymorphic(orders, "customer_id")
+
+
+def test_profile_trusts_only_uniqueness_the_engine_keeps(make_db: Any, tmp_path: Path) -> None:
+    """A primary key the engine enforces has as many distinct values as rows; one a relations file declares
+    over a folder of files does not, and its distinct count is counted (oracle: Python over the rows)."""
+    from refint.discover.evidence import profile
+
+    db = make_db("postgresql")
+    db.run("CREATE TABLE t (id INTEGER PRIMARY KEY, other INTEGER);\n"
+           "INSERT INTO t SELECT g, g % 7 FROM generate_series(1, 500) g;")
+    with refint.connect(db.url) as conn, conn.engine.read_only():
+        stats = profile(conn.engine, conn.inspect().table("t")).columns
+    assert (stats["id"].distinct, stats["other"].distinct) == (500, 7)
+    folder = tmp_path / "lake"
+    folder.mkdir()
+    ids = [1 + i % 40 for i in range(100)]  # 40 distinct ids over 100 rows: the declared key does not hold
+    (folder / "customers.csv").write_text("id,name\n" + "".join(f"{i},n{n}\n" for n, i in enumerate(ids)))
+    rel = tmp_path / "rel.toml"
+    rel.write_text('[tables.customers]\nprimary_key = ["id"]\n')
+    from dataclasses import replace
+
+    from refint.model import PrimaryKey
+
+    with refint.connect(folder, relations=load_relations_file(rel)) as conn, conn.engine.read_only():
+        # the key as a relations file puts it into the model (check's path): not kept by the engine
+        table = replace(conn.inspect().table("customers"), primary_key=PrimaryKey(None, ("id",)))
+        stats = profile(conn.engine, table).columns
+    assert stats["id"].distinct == len(set(ids)) == 40
