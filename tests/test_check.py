@@ -110,6 +110,21 @@ def test_relation_specs_parse() -> None:
             parse_relation(bad)
 
 
+@pytest.mark.parametrize("text, unknown", [
+    ('[[relation]]\nrelation = "orders(customer_id) -> customers(id)"\n', "'relation'"),
+    ('[[relations]]\nrelation = "orders(customer_id) -> customers(id)"\nmacth = "FULL"\n', "'macth'"),
+    ('[tables.customers]\nprimary-key = ["id"]\n', "'primary-key'"),
+])
+def test_a_relations_file_with_an_unknown_key_is_refused(tmp_path: Path, text: str, unknown: str) -> None:
+    """A misspelt section or key would silently leave a key out of the check: one line, exit 2."""
+    rel = tmp_path / "rel.toml"
+    rel.write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "refint", "check", str(SCHOOL), "--relations", str(rel)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1 and f"unknown" in proc.stderr and unknown in proc.stderr
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb", "duckdb"])
 def test_undeclared_relations_and_keys(make_db: Any, engine: str, tmp_path: Path) -> None:
     db = make_db(engine)

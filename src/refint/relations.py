@@ -165,10 +165,12 @@ def load_relations_file(path: str | Path) -> Relations:
         raise BadInput(f"no such relations file: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"malformed relations file {path}: {exc}") from None
+    _known(data, {"relations", "tables"}, "", path)
     out = Relations()
     for item in data.get("relations", []):
         if not isinstance(item, dict):
             raise BadInput(f"{path}: each [[relations]] entry must be a table")
+        _known(item, {"relation", "child", "parent", "name", "match"}, "[[relations]] ", path)
         if "relation" in item:
             spec = str(item["relation"])
         elif "child" in item and "parent" in item:
@@ -182,6 +184,7 @@ def load_relations_file(path: str | Path) -> Relations:
     for table, spec in (data.get("tables") or {}).items():
         if not isinstance(spec, dict):
             raise BadInput(f"{path}: [tables.{table}] must be a table")
+        _known(spec, {"primary_key", "unique", "file"}, f"[tables.{table}] ", path)
         if "primary_key" in spec:
             pks[table] = tuple(_as_columns(spec["primary_key"], path))
         if "unique" in spec:
@@ -190,6 +193,14 @@ def load_relations_file(path: str | Path) -> Relations:
             files[table] = str((p.parent / str(spec["file"])) if not Path(str(spec["file"])).is_absolute()
                                else spec["file"])
     return out.merge(Relations(primary_keys=pks, uniques=uniques, files=files))
+
+
+def _known(section: dict[str, Any], allowed: set[str], where: str, path: str | Path) -> None:
+    """Refuse a key the format does not have (`[[relation]]`, `primary-key`): silently ignored, it would
+    leave keys out of the check without a word."""
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise BadInput(f"{path}: unknown {where}key {unknown[0]!r} (expected one of: {', '.join(sorted(allowed))})")
 
 
 def _as_columns(value: Any, path: str | Path) -> list[str]:
