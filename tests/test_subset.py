@@ -175,8 +175,10 @@ def test_exclude_cuts_the_table_and_its_keys(school: Path, tmp_path: Path) -> No
     assert r.ok
 
 
-@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
-def test_ctrl_c_cancels_the_source_query_and_leaves_no_target(make_db: Any, tmp_path: Path, target: str) -> None:
+@pytest.mark.parametrize("target, signame", [("sqlite", "SIGINT"), ("postgresql", "SIGINT"), ("sqlite", "SIGTERM")])
+def test_ctrl_c_cancels_the_source_query_and_leaves_no_target(make_db: Any, tmp_path: Path, target: str,
+                                                              signame: str) -> None:
+    """Ctrl-C (exit 130), and SIGTERM from a process manager the same way (exit 143)."""
     import os
     import signal
     import time
@@ -200,9 +202,10 @@ def test_ctrl_c_cancels_the_source_query_and_leaves_no_target(make_db: Any, tmp_
         sleeping = src.query("SELECT pid FROM pg_stat_activity WHERE (query LIKE 'FETCH%' OR query LIKE 'COPY (%')"
                              " AND state = 'active'")
     assert sleeping, "the copy never started"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signame))
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == (130 if signame == "SIGINT" else 143), err
+    assert "Traceback" not in err
     time.sleep(0.5)
     assert src.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%generate_series%' AND state = 'active' "
                      "AND pid <> pg_backend_pid()") == [(0,)]

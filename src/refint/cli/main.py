@@ -89,8 +89,8 @@ def run_guarded(fn: Callable[[], int], debug: bool) -> NoReturn:
         _traceback(debug)
         fail(str(exc))
     except KeyboardInterrupt:
-        click.echo("refint: interrupted", err=True)
-        sys.exit(130)
+        click.echo("refint: terminated" if _TERMINATED else "refint: interrupted", err=True)
+        sys.exit(143 if _TERMINATED else 130)
     except click.exceptions.Exit:
         raise
     except click.ClickException:
@@ -99,6 +99,23 @@ def run_guarded(fn: Callable[[], int], debug: bool) -> NoReturn:
         _traceback(debug)
         fail(describe_unexpected(exc))
     sys.exit(code)
+
+
+_TERMINATED = False
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (a process manager, `timeout`, `kill`) takes Ctrl-C's path, through whatever SIGINT
+    handler is in place (the engines' own cancel the server's query): the same cleanup, exit 143."""
+    import signal
+
+    global _TERMINATED
+    _TERMINATED = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):  # Python's own raises KeyboardInterrupt; an engine's cancels and lets it come
+        handler(signal.SIGINT, frame)
+        return
+    raise KeyboardInterrupt
 
 
 def _traceback(debug: bool) -> None:
@@ -128,6 +145,9 @@ def main() -> None:
     import gc
 
     gc.disable()
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="refint")
 
 
