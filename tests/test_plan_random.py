@@ -181,6 +181,12 @@ def connect_enforced(db: Any, engine: str) -> Any:
         import psycopg
 
         return psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={db.name}")
+    if engine == "duckdb":  # keys always enforced
+        import duckdb
+
+        conn = duckdb.connect(str(db.path))
+        conn.execute("BEGIN")
+        return conn
     import pymysql
 
     return pymysql.connect(host="127.0.0.1", user="root", password="", database=db.name, autocommit=False)

@@ -25,23 +25,26 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb", "duckdb"])
 def test_update_of_own_key_is_checked_like_an_insert(make_db: Any, engine: str) -> None:
     db = make_db(engine)
     for match, sets, where in CASES:
+        if engine == "duckdb" and match == "FULL":
+            continue  # DuckDB's parser takes no MATCH clause: its keys are MATCH SIMPLE
         db.run("DROP TABLE IF EXISTS c; DROP TABLE IF EXISTS p;"
                "CREATE TABLE p (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b));"
                "CREATE TABLE c (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER,"
-               f" CONSTRAINT fk_c FOREIGN KEY (a, b) REFERENCES p (a, b) MATCH {match});"
+               f" CONSTRAINT fk_c FOREIGN KEY (a, b) REFERENCES p (a, b){'' if engine == 'duckdb' else ' MATCH ' + match});"
                "INSERT INTO p VALUES (1, 1), (1, 2), (2, 1);"
                "INSERT INTO c VALUES (1, 1, 1), (2, 2, 1), (3, NULL, NULL)")
         with refint.connect(db.url) as conn:
             plan = conn.plan_update("c", sets, where)
+            (fk,) = conn.inspect().table("c").foreign_keys  # DuckDB keeps no key names: refint names it
         accepted, error, _, updated, _ = run_for_real(db, engine, PC, f"UPDATE c SET {sets} WHERE {where}")
         assert plan.certain, (match, sets, plan.to_dict())
         assert plan.ok is accepted, (engine, match, sets, error, plan.to_dict())
         if not accepted:
-            assert [b.constraint for b in plan.blocked_by] == ["fk_c"], plan.to_dict()
+            assert [b.constraint for b in plan.blocked_by] == [fk.name] == ["fk_c" if engine != "duckdb" else fk.name]
 
 
 def _texts(engine: str, cur: Any) -> list[str]:
