@@ -242,6 +242,29 @@ def test_format_sql_is_a_script_that_rebuilds_the_same_subset(school: Path, tmp_
         assert want == rows(direct, t), t
 
 
+def test_postgresql_script_of_a_source_with_orphans_runs_to_the_end(school: Path, tmp_path: Path,
+                                                                     make_db: Any) -> None:
+    """The school's orphan enrollment is copied as it is: the script warns, keeps that key NOT VALID and
+    validates the others (as the direct copy does), instead of stopping at the first VALIDATE."""
+    direct = tmp_path / "direct.db"
+    with refint.connect(school, readonly=True) as db:
+        db.subset(str(direct), where=["department: dept_id = 1"])
+    proc = cli("subset", str(school), "--where", "department: dept_id = 1", "--format", "sql", "--to", "postgresql")
+    assert proc.returncode == 0, proc.stderr
+    pg = make_db("postgresql")
+    run = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres",
+                          "-d", pg.name], input=proc.stdout, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "fk_enrollment_student" in run.stderr and "NOT VALID" in run.stderr
+    for t in ("student", "enrollment", "section", "course", "teacher", "department"):
+        assert sorted(pg.query(f'SELECT * FROM "{t}"')) == rows(direct, t), t
+    valid = dict(pg.query("SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f'"))
+    assert len(valid) == 8 and [k for k, ok in valid.items() if not ok] == ["fk_enrollment_student"]
+    with refint.connect(pg.url) as db:
+        assert [(v.kind, v.constraint) for v in db.check().violations if v.kind == "foreign_key"] == [
+            ("foreign_key", "fk_enrollment_student")]
+
+
 def test_into_mariadb_the_same_rows_and_the_source_orphan_reported(school: Path, tmp_path: Path,
                                                                   make_db: Any) -> None:
     direct = tmp_path / "direct.db"
