@@ -11,8 +11,12 @@ itself parses the fragment in ``SELECT count(*) ... WHERE (predicate)``, so a sy
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from refint.errors import BadInput
+
+if TYPE_CHECKING:
+    from refint.engines.base import Engine
 
 #: words that start or imply a write, a transaction change or a session change
 WRITE_WORDS = frozenset("""
@@ -152,3 +156,16 @@ def split_assignments(text: str, *, backslash_escapes: bool = False,
         last = part[-1]
         out.append((name, text[part[2].start:last.start + len(last.text)]))
     return out
+
+
+def engine_parses(engine: Engine, sql: str, refusal: str) -> None:
+    """Run a SELECT that holds a user's fragment, so that the engine itself parses it (an unknown column, a
+    syntax error); a driver error becomes ``BadInput(f"{refusal}: <the engine's first line>")``."""
+    try:
+        engine.exec(sql).fetchall()
+    except Exception as exc:
+        if not hasattr(exc, "orig"):  # SQLAlchemy's DBAPIError and refint.direct.DriverError carry it
+            raise
+        orig: Any = getattr(exc, "orig", exc)
+        first = (str(orig).strip().splitlines() or [""])[0]
+        raise BadInput(f"{refusal}: {first}") from None

@@ -102,18 +102,13 @@ def _refused(rules: Rules, schema: Schema, target: Table, assigned: set[str] | N
 
 def _parse_check(engine: Engine, target: Table, pred: str, sets: dict[str, str] | None = None) -> None:
     """Let the engine itself parse the predicate (and assignments) in a read-only SELECT."""
+    from refint.sqltext import engine_parses
+
     exprs = "".join(f", ({e})" for e in (sets or {}).values())
     sql = f"SELECT count(*){exprs} FROM {engine.from_table(target)} WHERE ({pred}) LIMIT 1"
     if sets:
         sql = f"SELECT 1{exprs} FROM {engine.from_table(target)} WHERE ({pred}) LIMIT 1"
-    try:
-        engine.exec(sql).fetchall()
-    except Exception as exc:
-        if not hasattr(exc, "orig"):  # SQLAlchemy's DBAPIError and refint.direct.DriverError carry it
-            raise
-        orig: Any = getattr(exc, "orig", exc)
-        first = (str(orig).strip().splitlines() or [""])[0]
-        raise BadInput(f"malformed predicate on {target.qualified_name}: {first}") from None
+    engine_parses(engine, sql, f"malformed predicate on {target.qualified_name}")
 
 
 # -- DELETE ---------------------------------------------------------------------------------------------

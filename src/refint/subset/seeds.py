@@ -153,14 +153,9 @@ def check_seed(engine: Engine, s: Seed) -> None:
     cover a connection a function opens itself, e.g. dblink)."""
     from refint.plan.volatility import refuse_volatile
 
+    from refint.sqltext import engine_parses
+
     refuse_volatile(engine, list(s.where))
     for w in s.where:
-        sql = f"SELECT 1 FROM {engine.from_table(s.table)} t WHERE ({w}) LIMIT 1"
-        try:
-            engine.exec(sql).fetchall()
-        except Exception as exc:
-            if not hasattr(exc, "orig"):
-                raise
-            orig: Any = getattr(exc, "orig", exc)
-            first = (str(orig).strip().splitlines() or [""])[0]
-            raise BadInput(f"malformed --where on {s.table.qualified_name}: {first}") from None
+        engine_parses(engine, f"SELECT 1 FROM {engine.from_table(s.table)} t WHERE ({w}) LIMIT 1",
+                      f"malformed --where on {s.table.qualified_name}")
