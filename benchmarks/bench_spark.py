@@ -12,6 +12,9 @@ Counts are asserted equal to the planted number. Driver memory: the Python proce
 printed (refint collects at most the sample). Run:
 
     .venv/bin/python benchmarks/bench_spark.py --child-rows 10000000 --repeat 3
+    .venv/bin/python benchmarks/bench_spark.py --child-rows 100000000 --repeat 5 --driver-memory 12g  # the issue's scale
+
+(local mode: the driver's heap is the executors' too; 2g runs out of heap in the sort-merge join at 30M rows).
 """
 
 from __future__ import annotations
