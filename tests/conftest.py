@@ -25,6 +25,11 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CORPUS = Path(os.environ.get("REFINT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 
 ENGINES = ["sqlite", "postgresql", "mariadb", "duckdb"]
+#: Spark, twice: the test's tables as Parquet files in a folder (``refint.connect(folder, engine="spark")``)
+#: and as managed tables of a database in the session's catalog (``refint.connect(session, schemas=[db])``).
+#: Not in ENGINES: Spark declares no keys, so only the tests that bring theirs in a relations file take
+#: these params, and those run with the session-wide ``spark`` fixture (tests/spark_db.py).
+SPARK_ENGINES = ["spark-files", "spark-catalog"]
 
 
 def unreachable(reason: str) -> None:
@@ -81,7 +86,11 @@ def _my_admin(database: str | None = None) -> Any:
 
 @dataclass
 class TestDB:
-    """One fresh database: its URL for refint, and raw DB-API access for the test's own setup."""
+    """One fresh database: its URL for refint, and raw DB-API access for the test's own setup.
+
+    A Spark TestDB (``spark-files``, ``spark-catalog``) is set up through a DuckDB file, its staging
+    copy: ``run`` executes the script there, then every table is written to Parquet files and, for the
+    catalog, saved as a managed table (tests/spark_db.py); ``query`` reads the staging copy."""
 
     __test__ = False
     engine: str
@@ -89,12 +98,44 @@ class TestDB:
     name: str
     path: Path | None = None
     _conns: list[Any] = field(default_factory=list)
+    #: Spark only: the folder of Parquet files, and the test run's SparkRun
+    folder: Path | None = None
+    spark: Any = None
+    #: Spark only: the DuckDB file the test's SQL runs on (``path`` stays None: not a target)
+    staging_path: Path | None = None
+
+    @property
+    def staging(self) -> str:
+        """The engine the test's SQL runs on: a Spark TestDB stages its tables in DuckDB."""
+        return "duckdb" if self.engine in SPARK_ENGINES else self.engine
+
+    def connect(self, **kwargs: Any) -> Any:
+        """``refint.connect`` on this database, in the form its engine takes."""
+        import refint
+
+        if self.engine == "spark-files":
+            return refint.connect(self.folder, engine="spark", **kwargs)
+        if self.engine == "spark-catalog":
+            return refint.connect(self.spark.session, schemas=[self.name], **kwargs)
+        return refint.connect(self.url, **kwargs)
+
+    def cli_target(self) -> list[str]:
+        """TARGET (and the options that say how to read it) for ``refint COMMAND``."""
+        if self.engine == "spark-files":
+            return [str(self.folder), "--engine", "spark"]
+        if self.engine == "spark-catalog":  # the Connect server in the test run's JVM
+            return [self.spark.connect_url, "--schema", self.name]
+        return [str(self.path) if self.path else self.url]
 
     def dbapi(self, **kwargs: Any) -> Any:
         """A new raw connection (autocommit where the driver has it), closed at teardown."""
-        if self.engine == "sqlite":
+        if self.engine in SPARK_ENGINES:
+            import duckdb
+
+            conn: Any = duckdb.connect(str(self.staging_path), **kwargs)
+        elif self.engine == "sqlite":
             assert self.path is not None
-            conn: Any = sqlite3.connect(self.path, isolation_level=None, **kwargs)
+            conn = sqlite3.connect(self.path, isolation_level=None, **kwargs)
         elif self.engine == "postgresql":
             import psycopg
 
@@ -117,7 +158,7 @@ class TestDB:
         try:
             if self.engine == "sqlite":
                 conn.executescript(sql)
-            elif self.engine == "duckdb":
+            elif self.staging == "duckdb":
                 conn.execute(sql)
             else:
                 cur = conn.cursor()
@@ -129,11 +170,15 @@ class TestDB:
         finally:
             conn.close()
             self._conns.remove(conn)
+        if self.engine in SPARK_ENGINES:
+            from tests.spark_db import publish
+
+            publish(self)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         conn = self.dbapi()
         try:
-            cur = conn.cursor() if self.engine != "duckdb" else conn
+            cur = conn.cursor() if self.staging != "duckdb" else conn
             cur.execute(sql)
             return [tuple(r) for r in cur.fetchall()]
         finally:
@@ -184,13 +229,17 @@ def _new_name() -> str:
 
 
 @pytest.fixture
-def make_db(tmp_path: Path) -> Iterator[Any]:
+def make_db(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Factory: ``make_db("postgresql")`` -> a fresh TestDB, dropped at teardown."""
     created: list[TestDB] = []
 
     def factory(engine: str) -> TestDB:
         name = _new_name()
-        if engine == "sqlite":
+        if engine in SPARK_ENGINES:
+            from tests.spark_db import new_spark_db
+
+            db = new_spark_db(engine, name, tmp_path, request.getfixturevalue("spark"))
+        elif engine == "sqlite":
             path = tmp_path / f"{name}.db"
             sqlite3.connect(path).close()
             db = TestDB(engine, f"sqlite:///{path}", name, path)
@@ -220,7 +269,9 @@ def make_db(tmp_path: Path) -> Iterator[Any]:
     yield factory
     for db in created:
         db.close_all()
-        if db.engine == "postgresql":
+        if db.engine == "spark-catalog":
+            db.spark.session.sql(f"DROP DATABASE IF EXISTS `{db.name}` CASCADE")
+        elif db.engine == "postgresql":
             admin = _pg_admin()
             with admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')

@@ -16,7 +16,12 @@ ENGINE_ACTIONS = {
     "postgresql": ACTIONS,
     "mariadb": ["NO ACTION", "RESTRICT", "CASCADE", "SET NULL"],
     "duckdb": ["NO ACTION", "RESTRICT"],
+    # Spark declares no keys: they come from a relations file, which has no actions
+    "spark-files": ["NO ACTION"],
+    "spark-catalog": ["NO ACTION"],
 }
+
+SPARK = ("spark-files", "spark-catalog")
 
 # names that bite: reserved words, spaces, quotes, mixed case, Korean, long
 SPECIAL_NAMES = ["order", "select", "group", "key", "check", "line item", 'we"ird', "Mixed Case", "MiXeD",
@@ -78,14 +83,22 @@ def _ident() -> st.SearchStrategy[str]:
                      st.text(alphabet="가나다라마바사아자차카타파하", min_size=1, max_size=6))
 
 
+def _catalog_ident() -> st.SearchStrategy[str]:
+    """Table names Spark's session catalog takes (letters, digits, _; folded to lower case); their
+    columns stay as hostile as anywhere."""
+    plain = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
+    return st.one_of(plain, st.sampled_from([n for n in SPECIAL_NAMES if n.isascii() and n.replace("_", "").isalnum()
+                                             and n == n.lower()]))
+
+
 @st.composite
 def schemas(draw: st.DrawFn, engine: str, max_tables: int = 4) -> SchemaSpec:
     """A random schema that ``engine`` accepts: globally unique names (case-insensitively)."""
     used: set[str] = set()
 
-    def fresh(prefix: str = "") -> str:
+    def fresh(prefix: str = "", table: bool = False) -> str:
         while True:
-            name = draw(_ident())
+            name = draw(_catalog_ident() if table and engine == "spark-catalog" else _ident())
             name = (prefix + name)[:60].strip() or "n"
             if name.lower() not in used:
                 used.add(name.lower())
@@ -94,7 +107,7 @@ def schemas(draw: st.DrawFn, engine: str, max_tables: int = 4) -> SchemaSpec:
     actions = ENGINE_ACTIONS[engine]
     tables: list[TableSpec] = []
     for _ in range(draw(st.integers(1, max_tables))):
-        tname = fresh()
+        tname = fresh(table=True)
         col_used: set[str] = set()
         cols = []
         for _ in range(draw(st.integers(1, 4))):
@@ -144,9 +157,9 @@ def schemas(draw: st.DrawFn, engine: str, max_tables: int = 4) -> SchemaSpec:
                 # errno 150: ON UPDATE CASCADE could copy a parent's NULL into a NOT NULL child column
                 update_choices = [a for a in choices if a != "CASCADE"]
             on_update = draw(st.one_of(st.none(), st.sampled_from(update_choices)))
-            omit = engine in ("sqlite", "postgresql") and pcols == parent.pk and draw(st.booleans())
+            omit = engine in ("sqlite", "postgresql", *SPARK) and pcols == parent.pk and draw(st.booleans())
             fk = FKSpec(fresh("fk "), ccols, parent.name, pcols, on_delete, on_update, omit_columns=omit)
-            if engine in ("postgresql",):
+            if engine in ("postgresql", *SPARK):
                 fk.match_full = len(ccols) > 1 and draw(st.booleans())
             if engine in ("postgresql", "sqlite"):
                 fk.deferrable = draw(st.booleans())

@@ -20,6 +20,7 @@ import refint
 from refint.direct import DirectConnection, DriverError
 from refint.engines.sqlite import SQLite
 from refint.relations import parse_relation
+from tests.conftest import ENGINES, SPARK_ENGINES
 
 
 def _refint(*args: str) -> subprocess.CompletedProcess[str]:
@@ -257,14 +258,14 @@ def test_mariadb_parallel_ranges_equal_the_engine(make_db: Any, monkeypatch: pyt
     assert pending.violations[0].count == v.count + 1
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb", "duckdb"])
+@pytest.mark.parametrize("engine", ENGINES + SPARK_ENGINES)
 def test_sample_zero_still_names_the_key(make_db: Any, engine: str) -> None:
     """--sample 0 used to fail with an IndexError: the message needs the first key anyway."""
     db = make_db(engine)
     db.run("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER);"
            "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1), (2, 7), (3, 8), (4, 7);")
-    target = str(db.path) if db.path else db.url
-    runs = {n: _refint("check", target, "--relation", "c(pid) -> p(id)", "--sample", str(n), "--format", "json")
+    runs = {n: _refint("check", *db.cli_target(), "--relation", "c(pid) -> p(id)", "--sample", str(n),
+                       "--format", "json")
             for n in (0, 5)}
     assert [r.returncode for r in runs.values()] == [1, 1], runs[0].stderr
     none, five = (json.loads(runs[n].stdout)["violations"] for n in (0, 5))

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import refint
+from tests.conftest import SPARK_ENGINES
 from tests.schemagen import SchemaSpec, ddl, effective_nullable, schemas
 
 EXAMPLES = int(os.environ.get("REFINT_HYPOTHESIS_EXAMPLES", "25"))
@@ -73,6 +74,10 @@ def reset(db: Any) -> None:
         assert db.path is not None
         db.path.unlink()
         db.path.touch()
+    elif db.engine in SPARK_ENGINES:
+        from tests.spark_db import reset as reset_spark
+
+        reset_spark(db)
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql", "mariadb"])
