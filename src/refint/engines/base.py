@@ -137,6 +137,20 @@ class Engine:
     system_schemas: ClassVar[frozenset[str]] = frozenset()
     #: the most elements one WITH clause may hold (None: no limit that refint meets)
     max_with_elements: ClassVar[int | None] = None
+    #: verbs refint does not run on this engine, each with the reason (one line): :meth:`refuse`
+    refused_verbs: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def refuse(cls, verb: str) -> None:
+        """Raise ``NotSupported`` when ``verb`` (a command name: ``add-fk``, ``subset``) does not run here.
+
+        A class method, so that the CLI can refuse before it opens a target (a local Spark session takes
+        seconds to start only to be told no)."""
+        why = cls.refused_verbs.get(verb)
+        if why is not None:
+            from refint.errors import NotSupported
+
+            raise NotSupported(f"{verb} does not run on {cls.name}: {why}")
 
     def __init__(self, conn: sa.Connection | DirectConnection, *, borrowed: bool = False) -> None:
         #: a DirectConnection (refint.direct) stands in for a SQLAlchemy one: the same methods

@@ -351,6 +351,15 @@ class Spark(Engine):
         extra={"enforces_keys": False, "distributed": True},
     )
     system_schemas: ClassVar[frozenset[str]] = frozenset({"global_temp"})
+    refused_verbs: ClassVar[Mapping[str, str]] = {
+        **dict.fromkeys(("add-fk", "drop-fk"), "Spark enforces no keys, so there are none to add or drop (declare "
+                                               "them in a relations file and run refint check --relations FILE)"),
+        "validate": "Spark has no declared keys to validate (run refint check --relations FILE)",
+        "index-fks": "Spark tables have no indexes",
+        "drop-table": "refint only reads from Spark (drop the table with Spark SQL)",
+        "subset": "a subset streams every copied row through one connection, here the Spark driver: not "
+                  "supported (subset from a database, or from the folder read by DuckDB)",
+    }
 
     def __init__(self, conn: Any, *, borrowed: bool = False) -> None:
         super().__init__(conn, borrowed=borrowed)

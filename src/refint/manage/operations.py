@@ -223,6 +223,7 @@ def add_foreign_key(db: Live, child: str, parent: str, *, name: str | None = Non
     MySQL/MariaDB: a repair interrupted before its key was in left a backup table
     (:mod:`refint.manage.repair_backup`); the same call completes it, ``undo=True`` restores its rows.
     """
+    db.engine.refuse("add-fk")
     if repair is not None and repair not in REPAIRS:
         raise BadInput(f"--repair must be one of {', '.join(REPAIRS)}, not {repair!r}")
     if undo and repair not in (None, "fail"):
@@ -386,6 +387,7 @@ def drop_foreign_key(db: Live, table: str, name: str, *, if_exists: bool = False
                      lock_timeout: float = DEFAULT_LOCK_TIMEOUT, retries: int = DEFAULT_RETRIES,
                      fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
     """Drop the foreign key ``name`` of ``table`` (an unnamed SQLite key: ``name='(col, ...)'``)."""
+    db.engine.refuse("drop-fk")
     schema = db.refresh()
     t = _table_or_none(schema, table)
     fk = _find_fk(t, name) if t is not None else None
@@ -418,6 +420,7 @@ def validate(db: Live, *, constraint: str | None = None, table: str | None = Non
     A key with orphans is not validated (VALIDATE would fail on its first bad row after scanning):
     its orphans are listed instead and ``ok`` is False.
     """
+    db.engine.refuse("validate")
     schema = db.refresh()
     keys = [(t, fk) for t, fk in schema.foreign_keys
             if (constraint is None or (fk.name or "").lower() == constraint.lower())
@@ -466,6 +469,7 @@ def has_supporting_index(table: Table, columns: Sequence[str]) -> bool:
 def index_foreign_keys(db: Live, *, table: str | None = None, dry_run: bool = False,
                        fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
     """Create the missing supporting index of every foreign key (of ``table``)."""
+    db.engine.refuse("index-fks")
     schema = db.refresh()
     wanted: list[tuple[Table, tuple[str, ...]]] = []
     for t, fk in schema.foreign_keys:
@@ -490,6 +494,7 @@ def drop_table(db: Live, table: str, *, cascade_constraints: bool = False, if_ex
                fault: FaultHook | None = None, before_apply: BeforeApply | None = None) -> ChangeResult:
     """Drop a table; with ``cascade_constraints`` first drop the foreign keys of other tables to it
     (Oracle's ``DROP TABLE ... CASCADE CONSTRAINTS``), all in one transaction where the engine can."""
+    db.engine.refuse("drop-table")
     schema = db.refresh()
     t = _table_or_none(schema, table)
     if t is None:

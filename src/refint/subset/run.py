@@ -112,6 +112,7 @@ def subset(engine: Engine, schema: Schema, *, display: str, to: str | None = Non
            dry_run: bool = False, force: bool = False, random_seed: int = 0,
            progress: Progress | None = None) -> SubsetResult:
     """See :meth:`refint.database.Database.subset`."""
+    engine.refuse("subset")
     started = time.monotonic()
     closure, result, tables, declared, seeds = prepare(
         engine, schema, where=where, percent=percent, limit=limit, children=children, depth=depth,
