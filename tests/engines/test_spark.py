@@ -344,3 +344,75 @@ def test_ctrl_c_on_spark_connect_exits_130_and_cancels_the_server_jobs(spark: An
             proc.communicate()
         session.sql("DROP VIEW global_temp.big")
         session.sql("DROP VIEW global_temp.small")
+
+
+# -- what does not run on Spark: one line, exit 2, nothing changed ---------------------------------------------
+
+#: the verbs that change a database, and subset (which streams rows through one connection)
+REFUSED = {"add-fk": [f'"{ITEMS}"("{WEIRD.replace(chr(34), chr(34) * 2)}")', f"{CUSTOMERS}(id)"],
+           "drop-fk": [ITEMS, "items_customer"], "validate": [], "index-fks": [], "drop-table": [CUSTOMERS],
+           "subset": ["--where", f"{CUSTOMERS}: id = 1", "--to", "out.db"]}
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("verb", sorted(REFUSED))
+def test_cli_refuses_the_changing_verbs_on_a_spark_folder(spark: Any, files: tuple[Path, Any], tmp_path: Path,
+                                                         verb: str) -> None:
+    """Refused before a local session starts (seconds of JVM for a no), in one line; the files stay
+    byte for byte, and nothing appears beside them or in the working directory."""
+    folder, _ = files
+    before = _tree(folder)
+    for target in ([str(folder), "--engine", "spark"], [spark.connect_url, "--schema", "default"]):
+        proc = subprocess.run([sys.executable, "-m", "refint", verb, *target, *REFUSED[verb]],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(f"refint: error: {verb} does not run on spark: "), proc.stderr
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+        assert proc.stdout == ""
+    assert _tree(folder) == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def _snapshot(session: Any, database: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of the database with its rows, sorted: what a change would show in."""
+    out = {}
+    for t in session.catalog.listTables(database):
+        rows = session.table(f"`{database}`.`{t.name}`").collect()
+        out[t.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+def test_borrowed_session_refuses_changes_and_runs_the_reading_verbs(
+        spark: Any, files: tuple[Path, Any], catalog_db: str) -> None:
+    from refint.errors import NotSupported
+
+    folder, rows = files
+    session = spark.session
+    before = _snapshot(session, catalog_db)
+    calls = {"add-fk": lambda db: db.add_foreign_key(f'{CATALOG_ITEMS}("{TICK}")', f"{CUSTOMERS}(id)"),
+             "drop-fk": lambda db: db.drop_foreign_key(CATALOG_ITEMS, "items_customer", if_exists=True),
+             "validate": lambda db: db.validate(),
+             "index-fks": lambda db: db.index_foreign_keys(dry_run=True),
+             "drop-table": lambda db: db.drop_table(CUSTOMERS, dry_run=True),
+             "subset": lambda db: db.subset(where=[f"{CUSTOMERS}: id = 1"], dry_run=True)}
+    assert sorted(calls) == sorted(REFUSED)
+    with refint.connect(session, schemas=[catalog_db]) as db:
+        for verb, call in calls.items():
+            with pytest.raises(NotSupported) as info:
+                call(db)
+            assert str(info.value).startswith(f"{verb} does not run on spark: ") and "\n" not in str(info.value)
+        # the reading verbs run: Spark declares no keys, so there is no edge, cycle or finding to report
+        names = {CUSTOMERS, CATALOG_ITEMS, "p", CATALOG_STUDENTS}
+        assert set(db.order("load").order) == names
+        assert {n["table"] for n in db.graph().to_dict()["nodes"]} == names and not db.graph().edges
+        assert db.lint().findings == ()
+        assert db.ddl("postgresql").text().strip() == ""
+        plan = db.plan_delete(CUSTOMERS, "id <= 3")
+        assert plan.ok and plan.rows == sum(1 for c in rows["customers"] if c[0] <= 3)
+    with refint.connect(folder, engine="spark") as files_db:  # a folder's session refuses the same way
+        with pytest.raises(NotSupported):
+            files_db.validate()
+    assert _snapshot(session, catalog_db) == before

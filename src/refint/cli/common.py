@@ -47,13 +47,20 @@ def debug_option(fn: F) -> F:
 
 @contextmanager
 def open_db(target: str | None, schemas: Sequence[str] = (), *, readonly: bool = True,
-            relations: Relations | None = None, engine: str | None = None) -> Iterator[Database]:
+            relations: Relations | None = None, engine: str | None = None,
+            verb: str | None = None) -> Iterator[Database]:
+    """The target opened for one command; ``verb`` (the command's name) is refused before anything opens
+    when the target is Spark and Spark does not run it (a local session takes seconds to start)."""
     from refint.database import connect
 
     if not target:
         from refint.errors import InvalidTarget
 
         raise InvalidTarget("no TARGET given and REFINT_URL is not set (try: refint COMMAND path/to/file.db)")
+    if verb is not None and (engine == "spark" or target.startswith("sc://")):
+        from refint.engines import engine_class
+
+        engine_class("spark").refuse(verb)
     db = connect(target, schemas=list(schemas) or None, readonly=readonly, relations=relations, engine=engine)
     try:
         yield db

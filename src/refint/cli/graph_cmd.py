@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from refint.cli.common import debug_option, emit_json, open_db, schema_option, target_argument
+from refint.cli.common import debug_option, emit_json, engine_option, open_db, schema_option, target_argument
 from refint.cli.main import run_guarded
 
 if TYPE_CHECKING:
@@ -27,10 +27,12 @@ Examples:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Write to FILE instead of stdout.")
 @schema_option
+@engine_option
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "json", "table"]), default="mermaid",
               show_default=True, help="mermaid, dot, svg (a layered drawing), json; table: the edges for people.")
 @debug_option
 def graph(target: str | None, table: str | None, depth: int, output: str | None, schemas: tuple[str, ...],
+          engine: str | None,
           fmt: str, debug: bool) -> None:
     """Draw the foreign-key graph: tables with their key columns, one edge per foreign key.
 
@@ -44,7 +46,7 @@ def graph(target: str | None, table: str | None, depth: int, output: str | None,
 
         from refint.graph.build import build_graph, render
 
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             with db.engine.read_only():
                 g = build_graph(db.inspect(), table, depth)
         if fmt == "table" and output is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from refint.cli.common import console, debug_option, emit_json, open_db, schema_option, target_argument
+from refint.cli.common import console, debug_option, emit_json, engine_option, open_db, schema_option, target_argument
 from refint.cli.main import run_guarded
 
 SEVERITY_CHOICE = click.Choice(["error", "warning", "info"])
@@ -36,12 +36,13 @@ pyproject.toml (read from the current directory upward):
 @click.option("--no-config", is_flag=True, help="Ignore [tool.refint] in pyproject.toml.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @schema_option
+@engine_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "sarif"]), default="table", show_default=True,
               help="table: for people; json: CONTRACT JSON; sarif: SARIF 2.1.0 for code scanning.")
 @debug_option
 def lint(target: str | None, fail_on: str | None, disable: tuple[str, ...], only: tuple[str, ...],
          ignore: tuple[str, ...], cascade_depth: int | None, no_config: bool, list_rules: bool,
-         schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+         schemas: tuple[str, ...], engine: str | None, fmt: str, debug: bool) -> None:
     """Find foreign-key design problems: unindexed keys, type mismatches, cycles, ...
 
     Each finding has a rule id, a severity, a message and, where one exists, the DDL that fixes it.
@@ -56,7 +57,7 @@ def lint(target: str | None, fail_on: str | None, disable: tuple[str, ...], only
             return _list_rules(fmt)
         config = LintConfig() if no_config else load_config()
         threshold = fail_on or config.fail_on or "warning"
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             report = db.lint(disable=disable, ignore=ignore, cascade_depth=cascade_depth, only=only,
                               config=config)
             display = db.display

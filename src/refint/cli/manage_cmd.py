@@ -15,6 +15,7 @@ from refint.cli.common import (
     console,
     debug_option,
     emit_json,
+    engine_option,
     err_console,
     format_option,
     open_db,
@@ -118,11 +119,13 @@ Examples:
 @dry_run_option
 @lock_options
 @schema_option
+@engine_option
 @format_option()
 @debug_option
 def add_fk(target: str | None, child: str, parent: str, name: str | None, on_delete: str, on_update: str,
            match: str, deferrable: bool, initially_deferred: bool, index: bool, repair: str | None, yes: bool,
-           rebuild: bool, undo: bool, sample: int, dry_run: bool, lock_timeout: float, retries: int, schemas: tuple[str, ...], fmt: str,
+           rebuild: bool, undo: bool, sample: int, dry_run: bool, lock_timeout: float, retries: int, schemas: tuple[str, ...],
+           engine: str | None, fmt: str,
            debug: bool) -> None:
     """Add a foreign key safely: check orphans first, then the engine's safe recipe.
 
@@ -133,7 +136,7 @@ def add_fk(target: str | None, child: str, parent: str, name: str | None, on_del
     """
 
     def body() -> int:
-        with open_db(target, schemas, readonly=False) as db:
+        with open_db(target, schemas, readonly=False, engine=engine, verb="add-fk") as db:
             result = db.add_foreign_key(
                 child, parent, name=name, on_delete=_action(on_delete), on_update=_action(on_update), match=match,
                 deferrable=deferrable, initially_deferred=initially_deferred, index=index, repair=repair, yes=yes,
@@ -156,17 +159,18 @@ Examples:
 @dry_run_option
 @lock_options
 @schema_option
+@engine_option
 @format_option()
 @debug_option
 def drop_fk(target: str | None, table: str, name: str, if_exists: bool, dry_run: bool, lock_timeout: float,
-            retries: int, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+            retries: int, schemas: tuple[str, ...], engine: str | None, fmt: str, debug: bool) -> None:
     """Drop one foreign key (SQLite: by rebuilding the table, everything else kept).
 
     Python twin: ``refint.connect(target).drop_foreign_key(table, name, ...)``.
     """
 
     def body() -> int:
-        with open_db(target, schemas, readonly=False) as db:
+        with open_db(target, schemas, readonly=False, engine=engine, verb="drop-fk") as db:
             result = db.drop_foreign_key(table, name, if_exists=if_exists, dry_run=dry_run,
                                          lock_timeout=lock_timeout, retries=retries, before_apply=_warn_irreversible)
             return _finish(result, fmt)
@@ -186,17 +190,19 @@ Examples:
 @dry_run_option
 @lock_options
 @schema_option
+@engine_option
 @format_option()
 @debug_option
 def validate(target: str | None, constraint: str | None, table: str | None, sample: int, dry_run: bool,
-             lock_timeout: float, retries: int, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+             lock_timeout: float, retries: int, schemas: tuple[str, ...],
+             engine: str | None, fmt: str, debug: bool) -> None:
     """Validate NOT VALID foreign keys (PostgreSQL); elsewhere check every key. Exit 1 on orphans.
 
     Python twin: ``refint.connect(target).validate(constraint=..., table=...)``.
     """
 
     def body() -> int:
-        with open_db(target, schemas, readonly=False) as db:
+        with open_db(target, schemas, readonly=False, engine=engine, verb="validate") as db:
             result = db.validate(constraint=constraint, table=table, sample=sample, dry_run=dry_run,
                                  lock_timeout=lock_timeout, retries=retries, before_apply=_warn_irreversible)
             return _finish(result, fmt)
@@ -212,9 +218,11 @@ Examples:
 @click.option("--table", help="Only the foreign keys of this table.")
 @dry_run_option
 @schema_option
+@engine_option
 @format_option()
 @debug_option
-def index_fks(target: str | None, table: str | None, dry_run: bool, schemas: tuple[str, ...], fmt: str,
+def index_fks(target: str | None, table: str | None, dry_run: bool, schemas: tuple[str, ...],
+              engine: str | None, fmt: str,
               debug: bool) -> None:
     """Create the missing supporting index of each foreign key (leading columns = the key, in order;
     partial indexes do not count). PostgreSQL: CREATE INDEX CONCURRENTLY.
@@ -223,7 +231,7 @@ def index_fks(target: str | None, table: str | None, dry_run: bool, schemas: tup
     """
 
     def body() -> int:
-        with open_db(target, schemas, readonly=False) as db:
+        with open_db(target, schemas, readonly=False, engine=engine, verb="index-fks") as db:
             result = db.index_foreign_keys(table=table, dry_run=dry_run, before_apply=_warn_irreversible)
             return _finish(result, fmt)
 
@@ -242,17 +250,19 @@ Examples:
 @dry_run_option
 @lock_options
 @schema_option
+@engine_option
 @format_option()
 @debug_option
 def drop_table(target: str | None, table: str, cascade_constraints: bool, if_exists: bool, dry_run: bool,
-               lock_timeout: float, retries: int, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+               lock_timeout: float, retries: int, schemas: tuple[str, ...],
+               engine: str | None, fmt: str, debug: bool) -> None:
     """Drop a table; with --cascade-constraints, the keys pointing at it first (rows of other tables stay).
 
     Python twin: ``refint.connect(target).drop_table(table, cascade_constraints=True)``.
     """
 
     def body() -> int:
-        with open_db(target, schemas, readonly=False) as db:
+        with open_db(target, schemas, readonly=False, engine=engine, verb="drop-table") as db:
             result = db.drop_table(table, cascade_constraints=cascade_constraints, if_exists=if_exists,
                                    dry_run=dry_run, lock_timeout=lock_timeout, retries=retries,
                                    before_apply=_warn_irreversible)
@@ -270,9 +280,11 @@ Examples:
 @click.option("--dialect", required=True, type=click.Choice(["postgresql", "mysql", "sqlite", "oracle", "duckdb"]))
 @click.option("--no-schema", is_flag=True, help="Leave schema names out of table references.")
 @schema_option
+@engine_option
 @format_option("table", "json", "sql")
 @debug_option
-def ddl(target: str | None, dialect: str, no_schema: bool, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+def ddl(target: str | None, dialect: str, no_schema: bool, schemas: tuple[str, ...],
+        engine: str | None, fmt: str, debug: bool) -> None:
     """Print the schema's constraints as DDL for another dialect, flagging what cannot be translated
     (exit 1 when something could not be).
 
@@ -280,7 +292,7 @@ def ddl(target: str | None, dialect: str, no_schema: bool, schemas: tuple[str, .
     """
 
     def body() -> int:
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             result = db.ddl(dialect, keep_schema=not no_schema)
         if fmt == "json":
             emit_json(result.to_dict())

@@ -10,6 +10,7 @@ from refint.cli.common import (
     console,
     debug_option,
     emit_json,
+    engine_option,
     format_option,
     open_db,
     schema_option,
@@ -32,9 +33,11 @@ Examples:
 @click.option("--for", "purpose", type=click.Choice(["load", "delete", "drop"]), default="load",
               show_default=True, help="What the order is for.")
 @schema_option
+@engine_option
 @format_option("table", "json", "sql")
 @debug_option
-def order(target: str | None, purpose: str, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+def order(target: str | None, purpose: str, schemas: tuple[str, ...],
+          engine: str | None, fmt: str, debug: bool) -> None:
     """Print the order in which tables can be loaded, emptied or dropped, and how to break each cycle.
 
     Python twin: ``refint.connect(target).order(purpose)``.
@@ -43,7 +46,7 @@ def order(target: str | None, purpose: str, schemas: tuple[str, ...], fmt: str, 
     def body() -> int:
         from refint.order.sql import script
 
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             result = db.order(purpose)
             if fmt == "json":
                 emit_json(result.to_dict())

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from refint.cli.common import console, debug_option, emit_json, format_option, open_db, schema_option
+from refint.cli.common import console, debug_option, emit_json, engine_option, format_option, open_db, schema_option
 from refint.cli.main import run_guarded
 
 if TYPE_CHECKING:
@@ -38,9 +38,11 @@ Examples:
 @click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Per-statement limit, enforced by the server (SQLite: for the whole plan).")
 @schema_option
+@engine_option
 @format_option()
 @debug_option
-def delete(args: tuple[str, ...], where: str, sample: int, timeout: float | None, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+def delete(args: tuple[str, ...], where: str, sample: int, timeout: float | None, schemas: tuple[str, ...],
+           engine: str | None, fmt: str, debug: bool) -> None:
     """Preview DELETE FROM TABLE WHERE PREDICATE. TARGET defaults to REFINT_URL.
 
     Python twin: ``refint.connect(target).plan_delete(table, where)``.
@@ -48,7 +50,7 @@ def delete(args: tuple[str, ...], where: str, sample: int, timeout: float | None
 
     def body() -> int:
         target, table = _split(args)
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             result = db.plan_delete(table, where, sample=sample, timeout=timeout)
             _render(result, fmt, db.display)
         return 0 if result.ok else 1
@@ -69,9 +71,11 @@ Examples:
 @click.option("--timeout", default=None, type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Per-statement limit, enforced by the server (SQLite: for the whole plan).")
 @schema_option
+@engine_option
 @format_option()
 @debug_option
-def update(args: tuple[str, ...], assignments: str, where: str, sample: int, timeout: float | None, schemas: tuple[str, ...], fmt: str,
+def update(args: tuple[str, ...], assignments: str, where: str, sample: int, timeout: float | None, schemas: tuple[str, ...],
+           engine: str | None, fmt: str,
            debug: bool) -> None:
     """Preview UPDATE TABLE SET ASSIGNMENTS WHERE PREDICATE. TARGET defaults to REFINT_URL.
 
@@ -80,7 +84,7 @@ def update(args: tuple[str, ...], assignments: str, where: str, sample: int, tim
 
     def body() -> int:
         target, table = _split(args)
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             result = db.plan_update(table, assignments, where, sample=sample, timeout=timeout)
             _render(result, fmt, db.display)
         return 0 if result.ok else 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from refint.cli.common import console, debug_option, emit_json, open_db, schema_option, target_argument
+from refint.cli.common import console, debug_option, emit_json, engine_option, open_db, schema_option, target_argument
 from refint.cli.main import run_guarded
 
 
@@ -23,11 +23,13 @@ Examples:
               help="Show the whole-schema drawing open up to this many tables (folded beyond).")
 @click.option("--no-config", is_flag=True, help="Ignore [tool.refint] in pyproject.toml.")
 @schema_option
+@engine_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="How to print the summary (the report itself is always HTML).")
 @debug_option
 def report(target: str | None, output: str, with_check: bool, disable: tuple[str, ...], ignore: tuple[str, ...],
-           overview_limit: int, no_config: bool, schemas: tuple[str, ...], fmt: str, debug: bool) -> None:
+           overview_limit: int, no_config: bool, schemas: tuple[str, ...],
+           engine: str | None, fmt: str, debug: bool) -> None:
     """Write a self-contained HTML report that opens offline: graph, findings, check results, tables.
 
     Python twin: ``refint.connect(target).report(check=True).write("report.html")``.
@@ -39,7 +41,7 @@ def report(target: str | None, output: str, with_check: bool, disable: tuple[str
         from refint.lint import LintConfig, load_config
 
         config = LintConfig() if no_config else load_config()
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine) as db:
             rep = db.report(check=with_check, disable=disable, ignore=ignore, config=config,
                             overview_limit=overview_limit)
         path = rep.write(output)

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from refint.cli.common import console, debug_option, emit_json, format_option, open_db, schema_option, target_argument
+from refint.cli.common import (
+    console,
+    debug_option,
+    emit_json,
+    engine_option,
+    format_option,
+    open_db,
+    schema_option,
+    target_argument,
+)
 from refint.cli.main import run_guarded
 
 if TYPE_CHECKING:
@@ -41,11 +50,13 @@ Examples:
 @click.option("--force", is_flag=True, help="Replace an existing target file.")
 @click.option("--random-seed", type=int, default=0, show_default=True, help="The seed of --percent's sample.")
 @schema_option
+@engine_option
 @format_option("table", "json", "sql")
 @debug_option
 def subset(target: str | None, to: str | None, where: tuple[str, ...], percent: tuple[str, ...],
            limit: tuple[str, ...], children: str, depth: int | None, relations_file: str | None,
            exclude: tuple[str, ...], dry_run: bool, force: bool, random_seed: int, schemas: tuple[str, ...],
+           engine: str | None,
            fmt: str, debug: bool) -> None:
     """Copy the rows matching the seeds, every row they refer to and (with --children) the rows that refer to
     them, into a new database; then check it.
@@ -57,7 +68,7 @@ def subset(target: str | None, to: str | None, where: tuple[str, ...], percent: 
         from refint.relations import load_relations_file
 
         relations = load_relations_file(relations_file) if relations_file else None
-        with open_db(target, schemas) as db:
+        with open_db(target, schemas, engine=engine, verb="subset") as db:
             if fmt == "sql":
                 from refint.subset.script import write_script
 
