@@ -380,6 +380,8 @@ def _snapshot(session: Any, database: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every table of the database with its rows, sorted: what a change would show in."""
     out = {}
     for t in session.catalog.listTables(database):
+        if t.isTemporary:  # listed with every database
+            continue
         rows = session.table(f"`{database}`.`{t.name}`").collect()
         out[t.name] = sorted((tuple(r) for r in rows), key=repr)
     return out
