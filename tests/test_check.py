@@ -175,6 +175,37 @@ def test_folder_of_files(tmp_path: Path) -> None:
     assert v["table"] == "orders" and v["count"] == expected > 0
 
 
+FOLDER_REFUSED = {"add-fk": ["orders(customer_id)", "customers(id)"], "drop-fk": ["orders", "fk_x"],
+                  "validate": [], "index-fks": [], "drop-table": ["customers"]}
+
+
+def test_a_folder_of_files_refuses_the_changing_verbs(tmp_path: Path) -> None:
+    """Files declare no keys and have no indexes: each changing verb is one line, exit 2, files untouched
+    (before, add-fk said 'no such table' and validate and index-fks said all was well)."""
+    from refint.errors import NotSupported
+
+    folder = tmp_path / "lake"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("id\n1\n2\n")
+    (folder / "orders.csv").write_text("id,customer_id\n1,1\n2,9\n")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for verb, args in FOLDER_REFUSED.items():
+        proc = subprocess.run([sys.executable, "-m", "refint", verb, str(folder), *args], capture_output=True,
+                              text=True, cwd=tmp_path)
+        assert proc.returncode == 2 and proc.stdout == "", (verb, proc.stderr)
+        assert proc.stderr.startswith(f"refint: error: {verb} does not run on a folder of files: "), proc.stderr
+        assert proc.stderr.count("\n") == 1
+    with refint.connect(folder) as db:
+        for call in (lambda: db.add_foreign_key("orders(customer_id)", "customers(id)"), db.validate,
+                     db.index_foreign_keys, lambda: db.drop_foreign_key("orders", "fk_x"),
+                     lambda: db.drop_table("customers")):
+            with pytest.raises(NotSupported, match="a folder of files"):
+                call()
+        assert db.check(relations=parse_relation("orders(customer_id) -> customers(id)")).violations[0].count == 1
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+
+
 def test_assert_integrity_helper(make_db: Any) -> None:
     db = make_db("sqlite")
     db.run("CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p_id INT REFERENCES p); "

@@ -48,6 +48,8 @@ class Database(SubsetMethod):
         self.schemas = list(schemas) if schemas else None
         #: the model, read on first use (or given: a folder of files has no catalog to read)
         self._schema: Schema | None = schema
+        #: a given model is the only one there is: nothing can change it, and there is nothing to read again
+        self._given = schema is not None
         #: callbacks run after close (e.g. an in-memory DuckDB refint created for a folder of files)
         self._on_close: list[Callable[[], object]] = []
 
@@ -133,7 +135,8 @@ class Database(SubsetMethod):
         Returns:
             The new [Schema][refint.model.Schema].
         """
-        self._schema = None
+        if not self._given:
+            self._schema = None
         return self.inspect()
 
     def table(self, name: str, schema: str | None = None) -> Table:
@@ -237,7 +240,8 @@ class Database(SubsetMethod):
         return Live(self.engine, self.schemas, self._schema)
 
     def _changed(self, live: Live) -> None:
-        self._schema = None  # a change ran, or may have: read the schema again next time
+        if not self._given:
+            self._schema = None  # a change ran, or may have: read the schema again next time
 
     def add_foreign_key(self, child: str, parent: str, *, name: str | None = None,
                         on_delete: str | Action = "NO ACTION", on_update: str | Action = "NO ACTION",
@@ -611,10 +615,12 @@ def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonl
         opened, schema = open_spark_folder(os.fspath(target), relations)
         return Database(opened, schema=schema)
     if folder:
-        from refint.files import open_folder
+        from refint.files import FOLDER_REFUSED, open_folder
 
         opened, schema = open_folder(os.fspath(target), relations)
-        return Database(opened, schema=schema)
+        db = Database(opened, schema=schema)
+        db.engine.refused_verbs, db.engine.refused_where = FOLDER_REFUSED, "a folder of files"
+        return db
     if engine is not None and not _is_spark_target(target, engine):
         from refint.errors import InvalidTarget
 

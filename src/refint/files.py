@@ -74,6 +74,15 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: what a folder of files read by DuckDB does not do: its keys live in a relations file, not in the files
+FOLDER_REFUSED = {
+    **dict.fromkeys(("add-fk", "drop-fk", "validate"), "files declare no keys (declare them in a relations file and "
+                                                       "run refint check FOLDER --relations FILE)"),
+    "index-fks": "files have no indexes",
+    "drop-table": "refint does not delete files",
+}
+
+
 def open_folder(folder: str | Path, relations: Relations | None = None) -> tuple[Opened, Schema]:
     """An in-memory DuckDB with one view per table file, and the schema the files' columns make."""
     import duckdb  # type: ignore[import-untyped,unused-ignore]

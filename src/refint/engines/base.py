@@ -128,6 +128,16 @@ class Dependents:
         return bool(self.views or self.rules)
 
 
+def refuse_verb(where: str, refused: Mapping[str, str], verb: str) -> None:
+    """``NotSupported(f"{verb} does not run on {where}: {why}")`` when ``refused`` names the verb; the CLI
+    calls it before it opens a target (a local Spark session takes seconds to start only to be told no)."""
+    why = refused.get(verb)
+    if why is not None:
+        from refint.errors import NotSupported
+
+        raise NotSupported(f"{verb} does not run on {where}: {why}")
+
+
 class Engine:
     """Base engine. Subclasses set ``name``/``capabilities`` and implement :meth:`read_schema`."""
 
@@ -137,20 +147,15 @@ class Engine:
     system_schemas: ClassVar[frozenset[str]] = frozenset()
     #: the most elements one WITH clause may hold (None: no limit that refint meets)
     max_with_elements: ClassVar[int | None] = None
-    #: verbs refint does not run on this engine, each with the reason (one line): :meth:`refuse`
-    refused_verbs: ClassVar[Mapping[str, str]] = {}
+    #: verbs refint does not run on this engine, each with the reason (one line): :meth:`refuse`; a
+    #: folder of files read by DuckDB sets its own on the instance (:data:`refint.files.FOLDER_REFUSED`)
+    refused_verbs: Mapping[str, str] = {}
+    #: what a refusal names: the engine, or "a folder of files"
+    refused_where: str | None = None
 
-    @classmethod
-    def refuse(cls, verb: str) -> None:
-        """Raise ``NotSupported`` when ``verb`` (a command name: ``add-fk``, ``subset``) does not run here.
-
-        A class method, so that the CLI can refuse before it opens a target (a local Spark session takes
-        seconds to start only to be told no)."""
-        why = cls.refused_verbs.get(verb)
-        if why is not None:
-            from refint.errors import NotSupported
-
-            raise NotSupported(f"{verb} does not run on {cls.name}: {why}")
+    def refuse(self, verb: str) -> None:
+        """Raise ``NotSupported`` when ``verb`` (a command name: ``add-fk``, ``subset``) does not run here."""
+        refuse_verb(self.refused_where or self.name, self.refused_verbs, verb)
 
     def __init__(self, conn: sa.Connection | DirectConnection, *, borrowed: bool = False) -> None:
         #: a DirectConnection (refint.direct) stands in for a SQLAlchemy one: the same methods

@@ -351,7 +351,7 @@ class Spark(Engine):
         extra={"enforces_keys": False, "distributed": True},
     )
     system_schemas: ClassVar[frozenset[str]] = frozenset({"global_temp"})
-    refused_verbs: ClassVar[Mapping[str, str]] = {
+    refused_verbs: Mapping[str, str] = {
         **dict.fromkeys(("add-fk", "drop-fk"), "Spark enforces no keys, so there are none to add or drop (declare "
                                                "them in a relations file and run refint check --relations FILE)"),
         "validate": "Spark has no declared keys to validate (run refint check --relations FILE)",
