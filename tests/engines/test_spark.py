@@ -267,13 +267,16 @@ def test_ctrl_c_cancels_the_spark_jobs_of_a_borrowed_session(spark: Any) -> None
 
     labels: list[str] = []
 
+    def running() -> bool:  # the check's query runs and its task progress has been reported
+        return any(label.endswith(" tasks") for label in labels) and bool(
+            session.sparkContext.statusTracker().getActiveJobsIds())
+
     def interrupt() -> None:  # once the check's query runs (reading the catalog runs jobs too)
         deadline = time.monotonic() + 120
-        while not (labels and session.sparkContext.statusTracker().getActiveJobsIds()) \
-                and time.monotonic() < deadline:
+        while not running() and time.monotonic() < deadline:
             time.sleep(0.1)
         seen.extend(session.sparkContext.statusTracker().getActiveJobsIds())
-        time.sleep(1.0)
+        time.sleep(0.5)
         signal.pthread_kill(main, signal.SIGINT)
 
     db = refint.connect(session)
