@@ -608,18 +608,20 @@ def connect(target: Any = None, *, schemas: Sequence[str] | None = None, readonl
         from refint.errors import BadInput
 
         raise BadInput(f"unknown --engine {engine!r} (choose duckdb or spark)")
-    folder = isinstance(target, (str, os.PathLike)) and "://" not in str(target) and os.path.isdir(target)
+    from refint.files import is_folder
+
+    folder = is_folder(target)
     if folder and engine == "spark":
         from refint.engines.spark import open_folder as open_spark_folder
 
         opened, schema = open_spark_folder(os.fspath(target), relations)
         return Database(opened, schema=schema)
     if folder:
-        from refint.files import FOLDER_REFUSED, open_folder
+        from refint.files import FOLDER_REFUSED, FOLDER_WHERE, open_folder
 
         opened, schema = open_folder(os.fspath(target), relations)
         db = Database(opened, schema=schema)
-        db.engine.refused_verbs, db.engine.refused_where = FOLDER_REFUSED, "a folder of files"
+        db.engine.refused_verbs, db.engine.refused_where = FOLDER_REFUSED, FOLDER_WHERE
         return db
     if engine is not None and not _is_spark_target(target, engine):
         from refint.errors import InvalidTarget

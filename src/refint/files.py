@@ -74,6 +74,15 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def is_folder(target: Any) -> bool:
+    """Whether a target (a path or a URL string, a connection, a session) is a folder of files."""
+    import os
+
+    return isinstance(target, (str, os.PathLike)) and "://" not in str(target) and os.path.isdir(target)
+
+
+#: what a refusal on a folder of files read by DuckDB calls it
+FOLDER_WHERE = "a folder of files"
 #: what a folder of files read by DuckDB does not do: its keys live in a relations file, not in the files
 FOLDER_REFUSED = {
     **dict.fromkeys(("add-fk", "drop-fk", "validate"), "files declare no keys (declare them in a relations file and "

@@ -58,18 +58,15 @@ def open_db(target: str | None, schemas: Sequence[str] = (), *, readonly: bool =
 
         raise InvalidTarget("no TARGET given and REFINT_URL is not set (try: refint COMMAND path/to/file.db)")
     if verb is not None:
-        import os
-
         from refint.engines.base import refuse_verb
+        from refint.files import FOLDER_REFUSED, FOLDER_WHERE, is_folder
 
         if engine == "spark" or target.startswith("sc://"):
             from refint.engines import engine_class
 
             refuse_verb("spark", engine_class("spark").refused_verbs, verb)
-        elif "://" not in target and os.path.isdir(target):
-            from refint.files import FOLDER_REFUSED
-
-            refuse_verb("a folder of files", FOLDER_REFUSED, verb)
+        elif is_folder(target):
+            refuse_verb(FOLDER_WHERE, FOLDER_REFUSED, verb)
     db = connect(target, schemas=list(schemas) or None, readonly=readonly, relations=relations, engine=engine)
     try:
         yield db

@@ -62,7 +62,7 @@ def profile(engine: Engine, table: Table) -> TableStats:
     cols = keyable(table)
     # a column the engine keeps unique on its own has as many distinct values as non-NULL ones: no sort
     # for it (not for files and Spark, whose keys come from a relations file or are information only)
-    enforced = engine.name != "spark" and table.kind != "file"
+    enforced = engine.capabilities.extra.get("enforces_keys", True) and table.kind != "file"
     unique = {s[0] for s in table.unique_sets() if len(s) == 1} if enforced else set()
     parts = ["count(*)"]
     for name, cls in cols:

@@ -165,8 +165,9 @@ def discover(engine: Engine, schema: Schema, *, tables: Sequence[str] = (), min_
                     continue  # the table's own identifier
                 child_unique = (col,) in own_keys
                 ctype = child.column(col).type.lower()
-                stem = C.role_stem(col) + C.role_stem(C.bare(child, col))
-                is_actor = C.actor(C.tokens(col)) or C.actor(C.tokens(C.bare(child, col)))
+                bare = C.bare(child, col)
+                stem = C.role_stem(col) + C.role_stem(bare)
+                is_actor = C.actor(C.tokens(col)) or C.actor(C.tokens(bare))
                 named: list[_Cand] = []
                 for parent in all_tables:
                     ps = stats[parent.key]

@@ -41,7 +41,8 @@ def _label(t: Table, schema: Schema) -> str:
 def prepare(engine: Engine, schema: Schema, *, where: Sequence[str], percent: Sequence[str],
             limit: Sequence[str], children: str, depth: int | None, relations: Relations | None,
             exclude: Sequence[str], random_seed: int) -> tuple[Closure, SubsetResult, list[Table], set[int], list[Seed]]:
-    """Validate the options and build the closure's SQL (nothing runs yet)."""
+    """Validate the options and build the closure's SQL (nothing runs yet); for a copy and a script alike."""
+    engine.refuse("subset")
     if children not in CHILDREN:
         raise BadInput(f"unknown --children {children!r} (choose from none, down, all)")
     if depth is not None and depth < 0:
@@ -112,7 +113,6 @@ def subset(engine: Engine, schema: Schema, *, display: str, to: str | None = Non
            dry_run: bool = False, force: bool = False, random_seed: int = 0,
            progress: Progress | None = None) -> SubsetResult:
     """See :meth:`refint.database.Database.subset`."""
-    engine.refuse("subset")
     started = time.monotonic()
     closure, result, tables, declared, seeds = prepare(
         engine, schema, where=where, percent=percent, limit=limit, children=children, depth=depth,
